@@ -1,0 +1,27 @@
+# Deep clustering workflow: datasets x pipelines x seeds -> clusters, metrics, figures, leaderboard.
+# A pipeline is a named chain encoder -> reducer -> clusterer (see config.yaml and README.md).
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/prepare.smk"
+include: "rules/encode.smk"
+include: "rules/reduce.smk"
+include: "rules/cluster.smk"
+include: "rules/evaluate.smk"
+include: "rules/leaderboard.smk"
+
+
+rule all:
+    input:
+        final_targets(),
+    default_target: True

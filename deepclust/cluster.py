@@ -1,0 +1,116 @@
+"""Clusterer adapters and the choice of K.
+
+Each adapter turns a clusterer config entry into a scikit-learn estimator with
+``fit_predict``; noise points get the label ``-1`` (DBSCAN, HDBSCAN).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sklearn import cluster as skc
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+
+log = logging.getLogger(__name__)
+
+#: clusterer kinds that need the number of clusters K
+NEEDS_K = {"kmeans", "gmm"}
+
+
+def make_clusterer(settings: dict, k: int | None, seed: int):
+    """A scikit-learn clusterer from a clusterer config entry, K and the seed."""
+    kind = settings["kind"]
+    if kind in NEEDS_K and (k is None or k < 1):
+        raise ValueError(f"clusterer kind {kind!r} needs a number of clusters K, got {k!r}")
+    if kind == "kmeans":
+        return skc.KMeans(n_clusters=k, init="k-means++", n_init=settings["n_init"],
+                          max_iter=settings["max_iter"], random_state=seed)
+    if kind == "gmm":
+        return GaussianMixture(n_components=k, covariance_type=settings["covariance_type"],
+                               n_init=settings["n_init"], max_iter=settings["max_iter"],
+                               random_state=seed)
+    if kind == "dbscan":
+        return skc.DBSCAN(eps=settings["eps"], min_samples=settings["min_samples"])
+    if kind == "hdbscan":
+        return skc.HDBSCAN(min_cluster_size=settings["min_cluster_size"],
+                           min_samples=settings.get("min_samples"),
+                           cluster_selection_epsilon=settings["cluster_selection_epsilon"])
+    raise ValueError(f"unknown clusterer kind {kind!r}")
+
+
+def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
+    """Fit the clusterer on ``features``; return ``(estimator, labels)``."""
+    if k is not None and settings["kind"] in NEEDS_K and k > len(features):
+        raise ValueError(f"K={k} is larger than the number of rows ({len(features)})")
+    estimator = make_clusterer(settings, k, seed)
+    labels = np.asarray(estimator.fit_predict(features), dtype=np.int64)
+    found = len(np.unique(labels[labels >= 0]))
+    log.info("%s: %d clusters, %d noise points out of %d", settings["kind"], found,
+             int((labels < 0).sum()), len(labels))
+    return estimator, labels
+
+
+def elbow_index(ks, inertias) -> int:
+    """Index of the elbow of a decreasing curve (the "kneedle" rule).
+
+    Both axes are scaled to [0, 1]; the elbow is the point farthest below the
+    straight line from the first to the last point.
+    """
+    ks = np.asarray(ks, dtype=float)
+    y = np.asarray(inertias, dtype=float)
+    if len(ks) < 3:
+        raise ValueError("the elbow method needs at least 3 values of K")
+    x = (ks - ks[0]) / (ks[-1] - ks[0])
+    span = y[0] - y[-1]
+    yn = (y - y[-1]) / span if span > 0 else np.zeros_like(y)
+    # the chord goes from (0, 1) to (1, 0): distance below it is 1 - x - yn
+    return int(np.argmax(1.0 - x - yn))
+
+
+def choose_k(features: np.ndarray, k_min: int, k_max: int, seed: int, method: str = "elbow",
+             n_init: int = 4, max_silhouette_rows: int = 5000) -> dict:
+    """Choose K by the elbow of KMeans inertia, with silhouette as a second opinion."""
+    k_max = min(k_max, len(features) - 1)
+    if k_max - k_min < 2:
+        raise ValueError(f"K range [{k_min}, {k_max}] is too small for the elbow method "
+                         f"({len(features)} rows)")
+    ks = list(range(k_min, k_max + 1))
+    inertias, silhouettes = [], []
+    sample = min(len(features), max_silhouette_rows)
+    for k in ks:
+        km = skc.KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(features)
+        inertias.append(float(km.inertia_))
+        silhouettes.append(float(silhouette_score(features, km.labels_, sample_size=sample,
+                                                  random_state=seed)))
+        log.info("K=%d inertia=%.4g silhouette=%.4f", k, inertias[-1], silhouettes[-1])
+    k_elbow = ks[elbow_index(ks, inertias)]
+    k_silhouette = ks[int(np.argmax(silhouettes))]
+    chosen = k_elbow if method == "elbow" else k_silhouette
+    log.info("K by elbow: %d, by silhouette: %d; chosen (%s): %d", k_elbow, k_silhouette,
+             method, chosen)
+    return {"k": chosen, "method": method, "k_elbow": k_elbow, "k_silhouette": k_silhouette,
+            "ks": ks, "inertia": inertias, "silhouette": silhouettes}
+
+
+def resolve_k(k_spec, settings: dict, rows, selection_path=None) -> int | None:
+    """K for a clusterer: a number from config, the number of classes, or the elbow choice.
+
+    Returns ``None`` for clusterers that find the number of clusters themselves.
+    """
+    if settings["kind"] not in NEEDS_K:
+        return None
+    if isinstance(k_spec, int):
+        return k_spec
+    if k_spec == "labels":
+        if "label" not in rows:
+            raise ValueError("k is 'labels' but the dataset has no label column")
+        return int(rows["label"].nunique())
+    if k_spec == "auto":
+        if selection_path is None:
+            raise ValueError("k is 'auto' but no K selection (k.json) was given")
+        import json
+        with open(selection_path) as fh:
+            return int(json.load(fh)["k"])
+    raise ValueError(f"k must be a positive integer, 'labels' or 'auto', got {k_spec!r}")

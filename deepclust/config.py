@@ -1,0 +1,67 @@
+"""Config checks that a JSON schema cannot express, and pipeline resolution.
+
+``schemas/config.schema.yaml`` checks types, ranges, required keys and
+unknown keys (and fills defaults). This module then checks the references
+between sections: a pipeline's encoder/reducer/clusterer must exist, a run
+must name existing datasets and pipelines, K must be obtainable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NONE = "none"
+
+
+class ConfigError(ValueError):
+    """An invalid config; the message starts with the path of the key at fault."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A named encoder -> reducer -> clusterer chain (``"none"`` for a skipped step)."""
+
+    name: str
+    encoder: str
+    reducer: str
+    clusterer: str
+
+
+def _check_ref(config: dict, section: str, where: str, value: str, allow_none: bool) -> None:
+    if allow_none and value == NONE:
+        return
+    defined = sorted(config.get(section, {}))
+    if value not in defined:
+        extra = " or 'none'" if allow_none else ""
+        raise ConfigError(f"{where}: {value!r} is not defined under '{section}' "
+                          f"(defined: {', '.join(defined) or 'nothing'}{extra})")
+
+
+def check_config(config: dict) -> None:
+    """Raise :class:`ConfigError` naming the key when sections refer to undefined entries."""
+    for name, spec in config["pipelines"].items():
+        where = f"pipelines.{name}"
+        _check_ref(config, "encoders", f"{where}.encoder", spec["encoder"], True)
+        _check_ref(config, "reducers", f"{where}.reducer", spec["reducer"], True)
+        _check_ref(config, "clusterers", f"{where}.clusterer", spec["clusterer"], False)
+    for section in ("encoders", "reducers", "pipelines", "datasets"):
+        for name in config.get(section, {}):
+            if name == NONE:
+                raise ConfigError(f"{section}.{name}: 'none' is reserved for a skipped step")
+    for i, name in enumerate(config["run"]["datasets"]):
+        _check_ref(config, "datasets", f"run.datasets[{i}]", name, False)
+    for i, name in enumerate(config["run"]["pipelines"]):
+        _check_ref(config, "pipelines", f"run.pipelines[{i}]", name, False)
+    for name, spec in config["datasets"].items():
+        if spec["k"] == "labels" and spec["labels"] == "none":
+            raise ConfigError(f"datasets.{name}.k: 'labels' needs a labelled dataset, but "
+                              f"datasets.{name}.labels is 'none'; give a number or 'auto'")
+        k_range = spec["k_range"]
+        if k_range[0] + 2 > k_range[1]:
+            raise ConfigError(f"datasets.{name}.k_range: {k_range} must span at least 3 values "
+                              "of K for the elbow method")
+
+
+def pipeline(config: dict, name: str) -> Pipeline:
+    spec = config["pipelines"][name]
+    return Pipeline(name, spec["encoder"], spec["reducer"], spec["clusterer"])

@@ -1,0 +1,81 @@
+"""Leaderboard: dataset x pipeline -> every metric as mean ± std over seeds, plus stage times."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+METRICS = ["acc", "nmi", "ari", "silhouette", "davies_bouldin", "calinski_harabasz",
+           "n_clusters", "noise_fraction"]
+STAGES = ["prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster", "evaluate"]
+
+
+def read_benchmark_seconds(path) -> float:
+    """Wall-clock seconds recorded in a Snakemake ``benchmark:`` file."""
+    return float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+
+
+def load_run(metrics_path, benchmark_paths: dict) -> dict:
+    """One run: its metrics JSON plus ``seconds`` per stage from benchmark files."""
+    with open(metrics_path) as fh:
+        run = json.load(fh)
+    run["seconds"] = {stage: read_benchmark_seconds(p) for stage, p in benchmark_paths.items()}
+    return run
+
+
+def aggregate(runs: list[dict]) -> pd.DataFrame:
+    """One row per (dataset, pipeline): ``<metric>_mean``/``<metric>_std`` and ``<stage>_s`` means."""
+    records = []
+    for run in runs:
+        rec = {"dataset": run["dataset"], "pipeline": run["pipeline"], "seed": run["seed"]}
+        rec.update({m: run.get(m) for m in METRICS})
+        rec.update({f"{s}_s": run["seconds"].get(s) for s in STAGES})
+        rec["total_s"] = sum(run["seconds"].values())
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records)
+    rows = []
+    for (dataset, pipeline), group in frame.groupby(["dataset", "pipeline"], sort=False):
+        row = {"dataset": dataset, "pipeline": pipeline, "seeds": len(group)}
+        for m in METRICS:
+            values = pd.to_numeric(group[m], errors="coerce").dropna()
+            row[f"{m}_mean"] = values.mean() if len(values) else math.nan
+            row[f"{m}_std"] = values.std(ddof=0) if len(values) else math.nan
+        for s in STAGES + ["total"]:
+            values = pd.to_numeric(group[f"{s}_s"], errors="coerce").dropna()
+            row[f"{s}_s"] = values.mean() if len(values) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pm(mean, std, digits=3) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "–"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def to_markdown(board: pd.DataFrame) -> str:
+    """A readable Markdown table: scores as mean ± std, times in seconds (mean over seeds)."""
+    header = ["dataset", "pipeline", "seeds", "ACC", "NMI", "ARI", "silhouette",
+              "Davies-Bouldin", "Calinski-Harabasz", "clusters", "noise",
+              "train s", "reduce s", "cluster s", "total s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, r in board.iterrows():
+        cells = [r["dataset"], r["pipeline"], str(r["seeds"]),
+                 _pm(r["acc_mean"], r["acc_std"]), _pm(r["nmi_mean"], r["nmi_std"]),
+                 _pm(r["ari_mean"], r["ari_std"]),
+                 _pm(r["silhouette_mean"], r["silhouette_std"]),
+                 _pm(r["davies_bouldin_mean"], r["davies_bouldin_std"], 2),
+                 _pm(r["calinski_harabasz_mean"], r["calinski_harabasz_std"], 0),
+                 _pm(r["n_clusters_mean"], r["n_clusters_std"], 1),
+                 _pm(r["noise_fraction_mean"], r["noise_fraction_std"], 3)]
+        cells += [("–" if np.isnan(r[f"{s}_s"]) else f"{r[f'{s}_s']:.1f}")
+                  for s in ("train", "reduce", "cluster", "total")]
+        lines.append("| " + " | ".join(cells) + " |")
+    note = ("\nScores: mean ± standard deviation over seeds. Times: mean wall-clock seconds per "
+            "seed from Snakemake benchmark files; `total` adds every stage of the pipeline's "
+            "chain (prepare, vectorize, train, embed, reduce, choose K, cluster, evaluate), "
+            "counting shared jobs in each pipeline that uses them.\n")
+    return "\n".join(lines) + "\n" + note

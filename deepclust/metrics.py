@@ -1,0 +1,104 @@
+"""Clustering metrics.
+
+External metrics (need ground-truth classes): ACC, NMI, ARI.
+Internal metrics (need only the representation): silhouette, Davies-Bouldin,
+Calinski-Harabasz. Noise points (label ``-1``, from DBSCAN/HDBSCAN) are
+reported as a fraction; they count as errors for ACC, form their own group for
+NMI/ARI, and are left out of the internal metrics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn import metrics as skm
+from sklearn.metrics.cluster import contingency_matrix
+
+NOISE = -1
+
+
+def match_clusters_to_classes(y_true, y_pred) -> dict:
+    """Best one-to-one mapping cluster -> class (Hungarian algorithm on the contingency table).
+
+    Noise points are never matched. With more clusters than classes, the extra
+    clusters stay unmatched (their points count as errors); with fewer, some
+    classes stay unmatched.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    keep = y_pred != NOISE
+    classes, true_idx = np.unique(y_true[keep], return_inverse=True)
+    clusters, pred_idx = np.unique(y_pred[keep], return_inverse=True)
+    if len(clusters) == 0:
+        return {}
+    table = contingency_matrix(true_idx, pred_idx)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return {clusters[c].item(): classes[r].item() for r, c in zip(rows, cols)}
+
+
+def cluster_accuracy(y_true, y_pred) -> float:
+    """Unsupervised clustering accuracy (ACC) under the best one-to-one matching."""
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}")
+    if len(y_true) == 0:
+        raise ValueError("cannot compute accuracy of an empty clustering")
+    mapping = match_clusters_to_classes(y_true, y_pred)
+    correct = sum(
+        np.sum((y_pred == cluster) & (y_true == cls)) for cluster, cls in mapping.items()
+    )
+    return float(correct) / len(y_true)
+
+
+def _finite_or_none(value: float):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int = 10000) -> dict:
+    """Silhouette, Davies-Bouldin and Calinski-Harabasz on the non-noise points.
+
+    ``None`` when fewer than two clusters (or fewer rows than clusters + 1) remain.
+    Silhouette is estimated on a seeded sample of ``max_silhouette_rows`` rows for
+    large data (it is quadratic in the number of rows).
+    """
+    features = np.asarray(features)
+    y_pred = np.asarray(y_pred)
+    keep = y_pred != NOISE
+    X, labels = features[keep], y_pred[keep]
+    n_clusters = len(np.unique(labels))
+    if n_clusters < 2 or len(labels) <= n_clusters:
+        return {"silhouette": None, "davies_bouldin": None, "calinski_harabasz": None}
+    sample = min(len(labels), max_silhouette_rows)
+    return {
+        "silhouette": _finite_or_none(
+            skm.silhouette_score(X, labels, sample_size=sample, random_state=seed)
+        ),
+        "davies_bouldin": _finite_or_none(skm.davies_bouldin_score(X, labels)),
+        "calinski_harabasz": _finite_or_none(skm.calinski_harabasz_score(X, labels)),
+    }
+
+
+def evaluate_clustering(features, y_pred, y_true=None, seed: int = 0) -> dict:
+    """Every metric of one clustering run, as a JSON-ready dict."""
+    y_pred = np.asarray(y_pred)
+    found = np.unique(y_pred[y_pred != NOISE])
+    result = {
+        "n_rows": int(len(y_pred)),
+        "n_clusters": int(len(found)),
+        "noise_fraction": float(np.mean(y_pred == NOISE)),
+    }
+    if y_true is not None:
+        y_true = np.asarray(y_true)
+        result.update(
+            acc=cluster_accuracy(y_true, y_pred),
+            nmi=float(skm.normalized_mutual_info_score(y_true, y_pred)),
+            ari=float(skm.adjusted_rand_score(y_true, y_pred)),
+        )
+    else:
+        result.update(acc=None, nmi=None, ari=None)
+    result.update(internal_metrics(features, y_pred, seed=seed))
+    return result

@@ -1,0 +1,91 @@
+"""Figures for people: titled, labelled, readable."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+NOISE_COLOUR = "#c8c8c8"
+
+
+def _save(fig, path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_loss_curve(history: dict, path, title: str) -> None:
+    """Training (and validation) loss per epoch, log scale."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax.plot(epochs, history["loss"], label="training")
+    if history.get("val_loss"):
+        ax.plot(epochs, history["val_loss"], label="validation")
+        best = int(np.argmin(history["val_loss"]))
+        ax.axvline(best + 1, color="grey", ls=":", label=f"best epoch ({best + 1})")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("reconstruction loss")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    _save(fig, path)
+
+
+def plot_elbow(selection: dict, path, title: str) -> None:
+    """KMeans inertia over K with the chosen K marked; silhouette on a second axis."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = selection["ks"]
+    ax.plot(ks, selection["inertia"], "o-", color="C0", label="inertia")
+    ax.set_xlabel("number of clusters K")
+    ax.set_ylabel("KMeans inertia", color="C0")
+    ax2 = ax.twinx()
+    ax2.plot(ks, selection["silhouette"], "s--", color="C1", label="silhouette")
+    ax2.set_ylabel("silhouette", color="C1")
+    ax.axvline(selection["k"], color="C3", lw=2,
+               label=f"chosen K = {selection['k']} ({selection['method']})")
+    ax.set_xticks(ks)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right")
+    ax.set_title(title)
+    _save(fig, path)
+
+
+def _scatter_labelled(ax, view, labels, title, names=None) -> None:
+    labels = np.asarray(labels)
+    groups = [g for g in np.unique(labels) if g != -1]
+    cmap = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+    noise = labels == -1
+    if noise.any():
+        ax.scatter(view[noise, 0], view[noise, 1], s=4, c=NOISE_COLOUR,
+                   label=f"noise ({noise.mean():.0%})", rasterized=True)
+        ax.legend(loc="lower right", fontsize=8, markerscale=3)
+    for i, g in enumerate(groups):
+        pts = view[labels == g]
+        ax.scatter(pts[:, 0], pts[:, 1], s=4, color=cmap(i % cmap.N), rasterized=True)
+        cx, cy = np.median(pts, axis=0)
+        text = names[g] if names is not None and g < len(names) else str(g)
+        ax.annotate(text, (cx, cy), ha="center", va="center", fontsize=9, weight="bold",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.75, lw=0))
+    ax.set_title(title)
+    ax.set_xlabel("view dimension 1")
+    ax.set_ylabel("view dimension 2")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_clusters(view, clusters, path, title: str, classes=None, class_names=None,
+                  view_method: str = "") -> None:
+    """2-D view coloured by cluster and, when ground truth exists, by true class."""
+    panels = 2 if classes is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 5.5), squeeze=False)
+    how = f" ({view_method} view)" if view_method else ""
+    _scatter_labelled(axes[0, 0], view, clusters, f"clusters{how}")
+    if classes is not None:
+        _scatter_labelled(axes[0, 1], view, classes, f"true classes{how}", class_names)
+    fig.suptitle(title)
+    _save(fig, path)

@@ -1,0 +1,80 @@
+"""Manifold learning: UMAP and Isomap reducers, and 2-D views for figures."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def import_umap():
+    """Import umap-learn without its optional ParametricUMAP.
+
+    ``umap/__init__`` imports TensorFlow when it is installed (about 5 s per
+    process) only to offer ParametricUMAP, which this workflow never uses;
+    hiding TensorFlow during the import makes that optional import fail fast.
+    """
+    if "umap" in sys.modules or "tensorflow" in sys.modules:
+        import umap
+        return umap
+    sys.modules["tensorflow"] = None  # makes "import tensorflow" raise ImportError
+    try:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ImportWarning)
+            import umap
+    finally:
+        del sys.modules["tensorflow"]
+    return umap
+
+
+def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
+    """A scikit-learn style reducer (``fit_transform``) from a reducer config entry."""
+    kind = settings["kind"]
+    if kind == "umap":
+        umap = import_umap()
+        return umap.UMAP(n_components=settings["n_components"],
+                         n_neighbors=settings["n_neighbors"], min_dist=settings["min_dist"],
+                         metric=settings["metric"], random_state=seed, n_jobs=n_jobs,
+                         verbose=True)
+    if kind == "isomap":
+        from sklearn.manifold import Isomap
+        return Isomap(n_components=settings["n_components"],
+                      n_neighbors=settings["n_neighbors"], n_jobs=n_jobs)
+    raise ValueError(f"unknown reducer kind {kind!r}")
+
+
+def reduce(features: np.ndarray, settings: dict, seed: int) -> np.ndarray:
+    """Fit the reducer on ``features`` and return the low-dimensional embedding."""
+    n_neighbors = settings.get("n_neighbors")
+    if n_neighbors is not None and n_neighbors >= len(features):
+        raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {len(features)} rows")
+    np.random.seed(seed)  # Isomap's ARPACK start vector comes from NumPy's global state
+    start = time.perf_counter()
+    embedding = make_reducer(settings, seed).fit_transform(features)
+    log.info("%s: %d x %d -> %d x %d in %.1f s", settings["kind"], *features.shape,
+             *embedding.shape, time.perf_counter() - start)
+    return np.asarray(embedding, dtype=np.float32)
+
+
+def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
+    """A 2-D view of a representation for plotting (the representation itself if already 2-D)."""
+    if features.shape[1] <= 2:
+        return np.pad(features, ((0, 0), (0, 2 - features.shape[1]))).astype(np.float32)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+        perplexity = min(30.0, (len(features) - 1) / 3)
+        view = TSNE(n_components=2, init="pca", perplexity=perplexity,
+                    random_state=seed).fit_transform(features)
+    elif method == "umap":
+        view = import_umap().UMAP(n_components=2, random_state=seed).fit_transform(features)
+    elif method == "pca":
+        from sklearn.decomposition import PCA
+        view = PCA(n_components=2, random_state=seed).fit_transform(features)
+    else:
+        raise ValueError(f"unknown 2-D view method {method!r}")
+    return np.asarray(view, dtype=np.float32)

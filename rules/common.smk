@@ -1,0 +1,204 @@
+# Config loading and validation, path templates, and the input functions that
+# resolve a pipeline name into its upstream files. No rules live here.
+
+import os
+import re
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# The shared library (deepclust/) sits beside the Snakefile: make it importable
+# here and in every job's script (jobs inherit the environment).
+sys.path.insert(0, workflow.basedir)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
+)
+
+from deepclust.cluster import NEEDS_K
+from deepclust.config import NONE, ConfigError, check_config, pipeline
+
+validate(config, "../schemas/config.schema.yaml")
+try:
+    check_config(config)
+except ConfigError as error:
+    raise WorkflowError(f"Invalid config: {error}")
+
+
+RESULTS = "results"
+DATASET = f"{RESULTS}/{{dataset}}"
+SEEDED_ENCODER = "{encoder}/seed{seed}"
+SEEDED_REDUCTION = "{encoder}/{reducer}/seed{seed}"
+RUN = "{pipeline}/seed{seed}"
+
+# Where each rule's output, log and benchmark files go.
+PATHS = {
+    "prepared": f"{DATASET}/prepared",
+    "vectorized": f"{DATASET}/vectorized",
+    "encoded": f"{DATASET}/encoded/{SEEDED_ENCODER}",
+    "reduced": f"{DATASET}/reduced/{SEEDED_REDUCTION}",
+    "k": f"{DATASET}/k/{SEEDED_REDUCTION}",
+    "view": f"{DATASET}/views/{SEEDED_REDUCTION}",
+    "run": f"{DATASET}/pipelines/{RUN}",
+}
+JOB_KEYS = {
+    "prepare_dataset": "{dataset}",
+    "vectorize_features": "{dataset}",
+    "train_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
+    "embed_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
+    "reduce_embedding": f"{{dataset}}/{SEEDED_REDUCTION}",
+    "choose_k": f"{{dataset}}/{SEEDED_REDUCTION}",
+    "project_2d": f"{{dataset}}/{SEEDED_REDUCTION}",
+    "cluster": f"{{dataset}}/{RUN}",
+    "evaluate": f"{{dataset}}/{RUN}",
+    "plot_clusters": f"{{dataset}}/{RUN}",
+    "leaderboard": "all",
+}
+
+
+def log_path(rule_name):
+    return f"{RESULTS}/logs/{rule_name}/{JOB_KEYS[rule_name]}.log"
+
+
+def benchmark_path(rule_name):
+    return f"{RESULTS}/benchmarks/{rule_name}/{JOB_KEYS[rule_name]}.tsv"
+
+
+def _alternatives(names):
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+wildcard_constraints:
+    dataset=_alternatives(config["datasets"]),
+    encoder=_alternatives([*config["encoders"], NONE]),
+    reducer=_alternatives([*config["reducers"], NONE]),
+    pipeline=_alternatives(config["pipelines"]),
+    seed=r"\d+",
+
+
+def representation(dataset, encoder, reducer, seed):
+    """The features a clusterer (or reducer) reads for this chain."""
+    if reducer != NONE:
+        return f"{PATHS['reduced']}/embedding.npy".format(
+            dataset=dataset, encoder=encoder, reducer=reducer, seed=seed
+        )
+    if encoder != NONE:
+        return f"{PATHS['encoded']}/embedding.npy".format(
+            dataset=dataset, encoder=encoder, seed=seed
+        )
+    return f"{PATHS['vectorized']}/features.npy".format(dataset=dataset)
+
+
+def reducer_input(wildcards):
+    return representation(wildcards.dataset, wildcards.encoder, NONE, wildcards.seed)
+
+
+def representation_of_reduction(wildcards):
+    return representation(
+        wildcards.dataset, wildcards.encoder, wildcards.reducer, wildcards.seed
+    )
+
+
+def _run_chain(wildcards):
+    return pipeline(config, wildcards.pipeline)
+
+
+def needs_k_selection(dataset, clusterer):
+    """True when K must be chosen by the elbow method for this dataset and clusterer."""
+    return (
+        config["datasets"][dataset]["k"] == "auto"
+        and config["clusterers"][clusterer]["kind"] in NEEDS_K
+    )
+
+
+def cluster_inputs(wildcards):
+    chain = _run_chain(wildcards)
+    inputs = {
+        "features": representation(
+            wildcards.dataset, chain.encoder, chain.reducer, wildcards.seed
+        ),
+        "rows": f"{PATHS['prepared']}/rows.csv".format(dataset=wildcards.dataset),
+    }
+    if needs_k_selection(wildcards.dataset, chain.clusterer):
+        inputs["k"] = f"{PATHS['k']}/k.json".format(
+            dataset=wildcards.dataset,
+            encoder=chain.encoder,
+            reducer=chain.reducer,
+            seed=wildcards.seed,
+        )
+    return inputs
+
+
+def view_of_run(wildcards):
+    chain = _run_chain(wildcards)
+    return f"{PATHS['view']}/view.npy".format(
+        dataset=wildcards.dataset,
+        encoder=chain.encoder,
+        reducer=chain.reducer,
+        seed=wildcards.seed,
+    )
+
+
+def stage_benchmarks(dataset, pipeline_name, seed):
+    """Benchmark file of every stage in one run's chain (for wall time per stage)."""
+    chain = pipeline(config, pipeline_name)
+    keys = dict(
+        dataset=dataset,
+        encoder=chain.encoder,
+        reducer=chain.reducer,
+        pipeline=pipeline_name,
+        seed=seed,
+    )
+    stages = {"prepare": "prepare_dataset", "vectorize": "vectorize_features"}
+    if chain.encoder != NONE:
+        stages.update(train="train_autoencoder", embed="embed_autoencoder")
+    if chain.reducer != NONE:
+        stages["reduce"] = "reduce_embedding"
+    if needs_k_selection(dataset, chain.clusterer):
+        stages["choose_k"] = "choose_k"
+    stages.update(cluster="cluster", evaluate="evaluate")
+    return {stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()}
+
+
+def runs():
+    """(dataset, pipeline, seed) of every run in the config."""
+    return [
+        (d, p, s)
+        for d in config["run"]["datasets"]
+        for p in config["run"]["pipelines"]
+        for s in config["run"]["seeds"]
+    ]
+
+
+def run_file(name, dataset, pipeline_name, seed):
+    return f"{PATHS['run']}/{name}".format(
+        dataset=dataset, pipeline=pipeline_name, seed=seed
+    )
+
+
+def leaderboard_runs():
+    """metrics.json of every run -> benchmark files of its stages."""
+    return {
+        run_file("metrics.json", d, p, s): stage_benchmarks(d, p, s)
+        for d, p, s in runs()
+    }
+
+
+def final_targets():
+    targets = [f"{RESULTS}/leaderboard.md", f"{RESULTS}/leaderboard.csv"]
+    for d, p, s in runs():
+        targets.append(run_file("clusters.png", d, p, s))
+        chain = pipeline(config, p)
+        if chain.encoder != NONE:
+            targets.append(
+                f"{PATHS['encoded']}/loss.png".format(
+                    dataset=d, encoder=chain.encoder, seed=s
+                )
+            )
+        if needs_k_selection(d, chain.clusterer):
+            targets.append(
+                f"{PATHS['k']}/elbow.png".format(
+                    dataset=d, encoder=chain.encoder, reducer=chain.reducer, seed=s
+                )
+            )
+    return sorted(set(targets))

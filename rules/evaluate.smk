@@ -1,0 +1,46 @@
+# Metrics and figures of one run (dataset x pipeline x seed).
+
+
+rule evaluate:
+    input:
+        clusters=rules.cluster.output.clusters,
+        features=lambda w: cluster_inputs(w)["features"],
+        rows=f"{PATHS['prepared']}/rows.csv",
+    output:
+        metrics=f"{PATHS['run']}/metrics.json",
+    params:
+        seed=lambda w: int(w.seed),
+    log:
+        log_path("evaluate"),
+    benchmark:
+        benchmark_path("evaluate")
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/evaluate.py"
+
+
+rule plot_clusters:
+    input:
+        view=view_of_run,
+        clusters=rules.cluster.output.clusters,
+        rows=f"{PATHS['prepared']}/rows.csv",
+        meta=f"{PATHS['prepared']}/dataset.json",
+    output:
+        figure=report(
+            f"{PATHS['run']}/clusters.png",
+            caption="../report/clusters.rst",
+            category="Clusters",
+            subcategory="{dataset}",
+            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+        ),
+    params:
+        method=config["figures"]["view"],
+    log:
+        log_path("plot_clusters"),
+    benchmark:
+        benchmark_path("plot_clusters")
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/plot_clusters.py"

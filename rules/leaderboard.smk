@@ -1,0 +1,24 @@
+# Leaderboard over every run: dataset x pipeline -> metrics (mean ± std over seeds) and stage times.
+
+
+rule leaderboard:
+    input:
+        metrics=list(leaderboard_runs()),
+        benchmarks=sorted({p for stages in leaderboard_runs().values() for p in stages.values()}),
+    output:
+        csv=report(
+            f"{RESULTS}/leaderboard.csv",
+            caption="../report/leaderboard.rst",
+            category="Leaderboard",
+        ),
+        markdown=f"{RESULTS}/leaderboard.md",
+    params:
+        runs=leaderboard_runs(),
+    log:
+        log_path("leaderboard"),
+    benchmark:
+        benchmark_path("leaderboard")
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/leaderboard.py"

@@ -1,0 +1,37 @@
+# Manifold learning (UMAP, Isomap) on a representation, and 2-D views for figures.
+
+
+rule reduce_embedding:
+    input:
+        features=reducer_input,
+    output:
+        embedding=f"{PATHS['reduced']}/embedding.npy",
+    params:
+        settings=lambda w: config["reducers"][w.reducer],
+        seed=lambda w: int(w.seed),
+    log:
+        log_path("reduce_embedding"),
+    benchmark:
+        benchmark_path("reduce_embedding")
+    conda:
+        "../envs/umap.yaml"
+    script:
+        "../scripts/reduce_embedding.py"
+
+
+rule project_2d:
+    input:
+        features=representation_of_reduction,
+    output:
+        view=f"{PATHS['view']}/view.npy",
+    params:
+        method=config["figures"]["view"],
+        seed=lambda w: int(w.seed),
+    log:
+        log_path("project_2d"),
+    benchmark:
+        benchmark_path("project_2d")
+    conda:
+        "../envs/umap.yaml"
+    script:
+        "../scripts/project_2d.py"

@@ -1,0 +1,21 @@
+"""Choose K by the elbow of KMeans inertia (silhouette as a second opinion); plot it."""
+
+import json
+
+import numpy as np
+
+from deepclust.cluster import choose_k
+from deepclust.plots import plot_elbow
+from deepclust.rule import logged
+from deepclust.seeding import seed_everything
+
+with logged(snakemake.log[0]):
+    seed_everything(snakemake.params.seed)
+    k_min, k_max = snakemake.params.k_range
+    selection = choose_k(np.load(snakemake.input.features), k_min, k_max,
+                         snakemake.params.seed, method=snakemake.params.method)
+    with open(snakemake.output.selection, "w") as fh:
+        json.dump(selection, fh, indent=2)
+    w = snakemake.wildcards
+    plot_elbow(selection, snakemake.output.figure,
+               f"Choice of K on {w.dataset} ({w.encoder} / {w.reducer}), seed {w.seed}")

@@ -1,0 +1,18 @@
+"""Cluster a representation; write one cluster label per row id (-1 = noise)."""
+
+import numpy as np
+
+from deepclust.cluster import resolve_k, fit_predict
+from deepclust.datasets import read_rows
+from deepclust.rule import logged
+from deepclust.seeding import seed_everything
+
+with logged(snakemake.log[0]):
+    seed = snakemake.params.seed
+    seed_everything(seed)
+    rows = read_rows(snakemake.input.rows)
+    k = resolve_k(snakemake.params.k, snakemake.params.settings, rows,
+                  snakemake.input.get("k"))
+    _, labels = fit_predict(np.load(snakemake.input.features), snakemake.params.settings, k,
+                            seed)
+    rows[["id"]].assign(cluster=labels).to_csv(snakemake.output.clusters, index=False)

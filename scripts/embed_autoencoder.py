@@ -1,0 +1,13 @@
+"""The trained encoder's output (embedding) for every row."""
+
+import numpy as np
+
+from deepclust.rule import logged
+from deepclust.seeding import seed_everything
+
+with logged(snakemake.log[0]):
+    seed_everything(snakemake.params.seed, tensorflow=True, threads=snakemake.threads)
+    from deepclust.models import embed, load_autoencoder
+
+    embedding = embed(load_autoencoder(snakemake.input.model), np.load(snakemake.input.features))
+    np.save(snakemake.output.embedding, embedding)

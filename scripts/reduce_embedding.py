@@ -1,0 +1,13 @@
+"""Manifold learning (UMAP or Isomap) on a representation."""
+
+import numpy as np
+
+from deepclust.reduce import reduce
+from deepclust.rule import logged
+from deepclust.seeding import seed_everything
+
+with logged(snakemake.log[0]):
+    seed_everything(snakemake.params.seed)
+    embedding = reduce(np.load(snakemake.input.features), snakemake.params.settings,
+                       snakemake.params.seed)
+    np.save(snakemake.output.embedding, embedding)
