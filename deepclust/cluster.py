@@ -36,7 +36,8 @@ def make_clusterer(settings: dict, k: int | None, seed: int):
     if kind == "hdbscan":
         return skc.HDBSCAN(min_cluster_size=settings["min_cluster_size"],
                            min_samples=settings.get("min_samples"),
-                           cluster_selection_epsilon=settings["cluster_selection_epsilon"])
+                           cluster_selection_epsilon=settings["cluster_selection_epsilon"],
+                           copy=True)
     raise ValueError(f"unknown clusterer kind {kind!r}")
 
 

@@ -65,3 +65,20 @@ def check_config(config: dict) -> None:
 def pipeline(config: dict, name: str) -> Pipeline:
     spec = config["pipelines"][name]
     return Pipeline(name, spec["encoder"], spec["reducer"], spec["clusterer"])
+
+
+def describe_validation_error(error: Exception) -> str | None:
+    """One line naming the config key at fault, from a (wrapped) jsonschema ValidationError."""
+    from jsonschema import ValidationError
+
+    found = error
+    while found is not None and not isinstance(found, ValidationError):
+        found = found.__cause__ or found.__context__  # Snakemake wraps it in a WorkflowError
+    if found is None:
+        return None
+    # with oneOf/anyOf/if-then, the most specific underlying error says most
+    from jsonschema.exceptions import best_match
+    if found.context:
+        found = best_match(found.context) or found
+    key = ".".join(str(p) for p in found.absolute_path) or "(top level)"
+    return f"config key '{key}': {found.message}"

@@ -22,7 +22,10 @@ def seed_everything(seed: int, tensorflow: bool = False, threads: int | None = N
         import tensorflow as tf
 
         if threads:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(threads)
+            except RuntimeError:  # TensorFlow already running (e.g. a second call in tests)
+                pass
         keras.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()

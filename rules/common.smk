@@ -1,24 +1,29 @@
 # Config loading and validation, path templates, and the input functions that
 # resolve a pipeline name into its upstream files. No rules live here.
 
-import os
 import re
 import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-# The shared library (deepclust/) sits beside the Snakefile: make it importable
-# here and in every job's script (jobs inherit the environment).
+# The shared library (deepclust/) sits beside the Snakefile. Rule scripts import it
+# through the symlink scripts/deepclust (Snakemake puts a script's folder on sys.path).
 sys.path.insert(0, workflow.basedir)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
-)
 
 from deepclust.cluster import NEEDS_K
-from deepclust.config import NONE, ConfigError, check_config, pipeline
+from deepclust.config import (
+    NONE,
+    ConfigError,
+    check_config,
+    describe_validation_error,
+    pipeline,
+)
 
-validate(config, "../schemas/config.schema.yaml")
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(f"Invalid config: {describe_validation_error(error) or error}")
 try:
     check_config(config)
 except ConfigError as error:

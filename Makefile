@@ -1,0 +1,37 @@
+# Two commands on a fresh machine:
+#   make run    install (once) and run the workflow on the embedded digits dataset
+#   make test   install (once) and run the test suite (what CI runs)
+PYTHON ?= python3
+CORES ?= 2
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run report test lint clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
+	  { echo "python3-venv missing: installing it with apt-get"; \
+	    apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
+
+report: install
+	$(BIN)/snakemake --report results/report.html
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf results .snakemake

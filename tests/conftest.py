@@ -1,0 +1,87 @@
+"""Shared helpers: run the real workflow in a scratch folder with a given config."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "Snakefile"
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run Snakemake on the repository's Snakefile with ``workdir`` as working directory."""
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
+           "--directory", str(workdir), "--cores", "2", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def write_config(workdir: Path, config: dict) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_workflow(workdir: Path, config: dict, *args: str, check: bool = True):
+    path = write_config(workdir, config)
+    return snakemake(workdir, "--configfile", str(path), *args, check=check)
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a Snakemake (dry) run."""
+    match = re.search(r"Job stats:\n.*?\n-+\s+-+\n(.*?)\ntotal\s+\d+", output, re.S)
+    if not match:
+        return {}
+    jobs = {}
+    for line in match.group(1).splitlines():
+        name, count = line.split()
+        jobs[name] = int(count)
+    return jobs
+
+
+def tiny_config(seeds=(0, 1), k="labels") -> dict:
+    """A fast config on digits: a small autoencoder, every reducer and clusterer kind."""
+    return {
+        "run": {"datasets": ["digits"],
+                "pipelines": ["kmeans", "ae_kmeans", "n2d", "ae_umap_dbscan",
+                              "ae_umap_hdbscan", "ae_isomap_kmeans"],
+                "seeds": list(seeds)},
+        "datasets": {"digits": {"modality": "image",
+                                "source": {"kind": "sklearn", "name": "digits"},
+                                "k": k, "k_range": [2, 8], "scaling": "global_minmax"}},
+        "encoders": {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
+                            "embedding_dim": 8, "epochs": 4, "batch_size": 128}},
+        "reducers": {"umap": {"kind": "umap", "n_components": 4, "n_neighbors": 15},
+                     "isomap": {"kind": "isomap", "n_components": 4, "n_neighbors": 10}},
+        "clusterers": {"kmeans": {"kind": "kmeans", "n_init": 3},
+                       "gmm": {"kind": "gmm", "n_init": 1},
+                       "dbscan": {"kind": "dbscan", "eps": 0.5, "min_samples": 10},
+                       "hdbscan": {"kind": "hdbscan", "min_cluster_size": 20}},
+        "pipelines": {"kmeans": {"clusterer": "kmeans"},
+                      "ae_kmeans": {"encoder": "ae", "clusterer": "kmeans"},
+                      "n2d": {"encoder": "ae", "reducer": "umap", "clusterer": "gmm"},
+                      "ae_umap_dbscan": {"encoder": "ae", "reducer": "umap",
+                                         "clusterer": "dbscan"},
+                      "ae_umap_hdbscan": {"encoder": "ae", "reducer": "umap",
+                                          "clusterer": "hdbscan"},
+                      "ae_isomap_kmeans": {"encoder": "ae", "reducer": "isomap",
+                                           "clusterer": "kmeans"}},
+        "figures": {"view": "pca"},
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The tiny config run once to completion (shared by several tests; do not modify)."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    result = run_workflow(workdir, tiny_config())
+    return workdir, result

@@ -1,0 +1,61 @@
+import json
+
+import numpy as np
+import pytest
+
+from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, read_labels, \
+    write_prepared
+from deepclust.features import fit_scaler
+
+DIGITS = {"modality": "image", "source": {"kind": "sklearn", "name": "digits"},
+          "labels": "builtin"}
+
+
+def test_digits_loads_with_labels_and_ids():
+    ds = load_dataset("digits", DIGITS)
+    assert ds.features.shape == (1797, 64) and ds.features.dtype == np.float32
+    assert sorted(np.unique(ds.labels)) == list(range(10))
+    assert (ds.ids == np.arange(1797)).all()
+    assert ds.meta["image_shape"] == [8, 8, 1]
+
+
+def test_labels_none_drops_the_labels():
+    assert load_dataset("digits", dict(DIGITS, labels="none")).labels is None
+
+
+def test_unknown_bundled_dataset_names_the_setting():
+    with pytest.raises(DatasetError, match=r"datasets\.x\.source\.name: .* 'nope'"):
+        load_dataset("x", dict(DIGITS, source={"kind": "sklearn", "name": "nope"}))
+
+
+def test_clean_drops_rows_with_missing_values():
+    X = np.array([[1, 2], [np.nan, 1], [3, np.inf], [4, 5]], dtype=np.float32)
+    ds = clean(Dataset(X, np.arange(4), np.array([0, 1, 1, 1])), "t")
+    assert ds.ids.tolist() == [0, 3] and ds.labels.tolist() == [0, 1]
+
+
+def test_clean_rejects_single_class_labels_and_empty_data():
+    with pytest.raises(DatasetError, match="single class"):
+        clean(Dataset(np.ones((3, 2), np.float32), np.arange(3), np.zeros(3)), "t")
+    with pytest.raises(DatasetError, match="every row has a missing"):
+        clean(Dataset(np.full((2, 2), np.nan, np.float32), np.arange(2)), "t")
+
+
+def test_write_prepared_round_trip(tmp_path):
+    ds = load_dataset("digits", DIGITS)
+    paths = [tmp_path / n for n in ("f.npy", "rows.csv", "meta.json")]
+    write_prepared(ds, *paths)
+    assert np.load(paths[0]).shape == (1797, 64)
+    assert (read_labels(paths[1]) == ds.labels).all()
+    meta = json.loads(paths[2].read_text())
+    assert meta["n_rows"] == 1797 and meta["has_labels"] is True
+
+
+@pytest.mark.parametrize("kind", ["global_minmax", "minmax", "standard", "none"])
+def test_scalers(kind):
+    X = np.array([[0, 16], [8, 4], [16, 0]], dtype=np.float32)
+    scaler, scaled = fit_scaler(X, kind)
+    assert scaled.dtype == np.float32
+    assert np.allclose(scaler.transform(X), scaled)
+    if kind == "global_minmax":
+        assert np.allclose(scaled, X / 16)

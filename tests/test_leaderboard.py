@@ -1,0 +1,36 @@
+import json
+
+import pytest
+
+from deepclust.leaderboard import aggregate, load_run, to_markdown
+
+
+def _run(pipeline, seed, acc, train=None):
+    seconds = {"prepare": 1.0, "cluster": 2.0}
+    if train is not None:
+        seconds["train"] = train
+    return {"dataset": "d", "pipeline": pipeline, "seed": seed, "acc": acc, "nmi": 0.5,
+            "ari": None, "silhouette": 0.1, "davies_bouldin": 1.0, "calinski_harabasz": 10.0,
+            "n_clusters": 3, "noise_fraction": 0.0, "seconds": seconds}
+
+
+def test_aggregate_means_and_stds_over_seeds():
+    board = aggregate([_run("a", 0, 0.8, 10), _run("a", 1, 0.6, 20), _run("b", 0, 0.5)])
+    a = board.set_index("pipeline").loc["a"]
+    assert a["seeds"] == 2
+    assert a["acc_mean"] == pytest.approx(0.7) and a["acc_std"] == pytest.approx(0.1)
+    assert a["train_s"] == pytest.approx(15) and a["total_s"] == pytest.approx(18)
+    b = board.set_index("pipeline").loc["b"]
+    assert b["train_s"] != b["train_s"]  # NaN: pipeline b trains nothing
+    md = to_markdown(board)
+    assert "| d | a | 2 | 0.700 ± 0.100 |" in md
+    assert md.count("\n| d |") == 2
+
+
+def test_load_run_reads_benchmark_seconds(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"dataset": "d", "pipeline": "p", "seed": 0, "acc": 1.0}))
+    bench = tmp_path / "b.tsv"
+    bench.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t100\n")
+    run = load_run(metrics, {"train": bench})
+    assert run["seconds"] == {"train": 12.5} and run["acc"] == 1.0

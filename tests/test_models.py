@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from deepclust.seeding import seed_everything
+
+keras = pytest.importorskip("keras")
+from deepclust.models import build_dense_autoencoder, embed, encoder_from, load_autoencoder, \
+    train_autoencoder  # noqa: E402
+
+SETTINGS = {"hidden_units": [16, 8], "embedding_dim": 3, "activation": "relu",
+            "optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "epochs": 3,
+            "batch_size": 32, "validation_split": 0.2,
+            "early_stopping": {"patience": 2, "min_delta": 0.0}}
+
+
+def _data():
+    return np.random.default_rng(0).random((200, 12), dtype=np.float32)
+
+
+def test_dense_autoencoder_shapes():
+    model = build_dense_autoencoder(12, [16, 8], 3)
+    assert model.output_shape == (None, 12)
+    assert encoder_from(model).output_shape == (None, 3)
+    assert [l.name for l in model.layers][1:4] == ["encoder_0", "encoder_1", "embedding"]
+
+
+def test_training_is_deterministic_and_logs_epochs(caplog):
+    caplog.set_level("INFO")
+    seed_everything(1, tensorflow=True, threads=1)
+    model_a, history_a = train_autoencoder(_data(), SETTINGS, seed=1)
+    seed_everything(1, tensorflow=True, threads=1)
+    model_b, history_b = train_autoencoder(_data(), SETTINGS, seed=1)
+    assert history_a == history_b
+    assert len(history_a["loss"]) == 3 and len(history_a["val_loss"]) == 3
+    for wa, wb in zip(model_a.get_weights(), model_b.get_weights()):
+        assert np.array_equal(wa, wb)
+    assert "epoch 3/3" in caplog.text
+
+
+def test_saved_model_reloads_and_embeds_identically(tmp_path):
+    seed_everything(0, tensorflow=True, threads=1)
+    model, _ = train_autoencoder(_data(), dict(SETTINGS, epochs=1), seed=0)
+    path = tmp_path / "ae.keras"
+    model.save(path)
+    before = embed(model, _data())
+    after = embed(load_autoencoder(path), _data())
+    assert before.shape == (200, 3)
+    assert np.array_equal(before, after)

@@ -1,0 +1,136 @@
+"""The real workflow end to end on a tiny config: outputs, logs, sharing, rerun-on-change,
+determinism and the automatic choice of K."""
+
+import json
+import shutil
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import planned_jobs, run_workflow, snakemake, tiny_config
+
+pytestmark = pytest.mark.workflow
+
+PIPELINES = tiny_config()["run"]["pipelines"]
+SEEDS = tiny_config()["run"]["seeds"]
+
+
+def _assert_png(path):
+    assert path.exists() and path.stat().st_size > 5000, path
+    image = mpimg.imread(path)
+    assert image.shape[0] > 200 and image.shape[1] > 200
+    assert image.std() > 0.01, f"{path} is blank"
+
+
+def test_first_run_shares_one_training_job_per_seed(tiny_run):
+    _, result = tiny_run
+    jobs = planned_jobs(result.stdout + result.stderr)
+    assert jobs["train_autoencoder"] == len(SEEDS)  # 5 pipelines use 'ae'
+    assert jobs["embed_autoencoder"] == len(SEEDS)
+    assert jobs["reduce_embedding"] == 2 * len(SEEDS)  # umap (3 pipelines) + isomap (1)
+    assert jobs["prepare_dataset"] == 1 and jobs["vectorize_features"] == 1
+    assert jobs["cluster"] == jobs["evaluate"] == jobs["plot_clusters"] == 6 * len(SEEDS)
+
+
+def test_every_run_has_labels_metrics_and_figures(tiny_run):
+    workdir, _ = tiny_run
+    results = workdir / "results"
+    rows = pd.read_csv(results / "digits/prepared/rows.csv")
+    for pipeline in PIPELINES:
+        for seed in SEEDS:
+            run = results / f"digits/pipelines/{pipeline}/seed{seed}"
+            clusters = pd.read_csv(run / "clusters.csv")
+            assert clusters["id"].tolist() == rows["id"].tolist()
+            metrics = json.loads((run / "metrics.json").read_text())
+            assert (metrics["dataset"], metrics["pipeline"], metrics["seed"]) == (
+                "digits", pipeline, seed)
+            for key in ("acc", "nmi", "ari", "silhouette", "davies_bouldin",
+                        "calinski_harabasz", "n_clusters", "noise_fraction"):
+                assert key in metrics
+            assert 0.3 < metrics["acc"] <= 1.0
+            assert metrics["n_clusters"] == clusters.query("cluster >= 0")["cluster"].nunique()
+            _assert_png(run / "clusters.png")
+    for seed in SEEDS:
+        encoded = results / f"digits/encoded/ae/seed{seed}"
+        _assert_png(encoded / "loss.png")
+        history = pd.read_csv(encoded / "history.csv")
+        assert list(history.columns) == ["epoch", "loss", "val_loss"] and len(history) == 4
+        assert (encoded / "autoencoder.keras").stat().st_size > 0
+
+
+def test_every_job_writes_a_log_and_a_benchmark(tiny_run):
+    workdir, result = tiny_run
+    jobs = planned_jobs(result.stdout + result.stderr)
+    expected = sum(n for rule, n in jobs.items() if rule != "all")
+    logs = list((workdir / "results/logs").rglob("*.log"))
+    benchmarks = list((workdir / "results/benchmarks").rglob("*.tsv"))
+    assert len(logs) == len(benchmarks) == expected
+    assert all(p.stat().st_size > 0 for p in logs + benchmarks)
+    train_log = (workdir / "results/logs/train_autoencoder/digits/ae/seed0.log").read_text()
+    assert "epoch 1/4" in train_log and "epoch 4/4" in train_log
+
+
+def test_leaderboard_has_every_pipeline_with_mean_and_std(tiny_run):
+    workdir, _ = tiny_run
+    board = pd.read_csv(workdir / "results/leaderboard.csv")
+    assert sorted(board["pipeline"]) == sorted(PIPELINES)
+    assert (board["seeds"] == len(SEEDS)).all()
+    for column in ("acc_mean", "acc_std", "nmi_mean", "ari_mean", "train_s", "total_s"):
+        assert column in board
+    assert board.set_index("pipeline").loc["kmeans", "train_s"] != \
+        board.set_index("pipeline").loc["kmeans", "train_s"]  # NaN: no training
+    assert (board.set_index("pipeline").loc["ae_kmeans", "train_s"] > 0)
+    markdown = (workdir / "results/leaderboard.md").read_text()
+    assert markdown.count("| digits |") == len(PIPELINES) and " ± " in markdown
+
+
+def test_changing_umap_n_neighbors_reruns_exactly_what_depends_on_it(tiny_run, tmp_path):
+    source, _ = tiny_run
+    workdir = tmp_path / "copy"
+    shutil.copytree(source, workdir, symlinks=True)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    before = snakemake(workdir, "--configfile", str(workdir / "config.yaml"), "--dry-run")
+    assert "Nothing to be done" in before.stdout + before.stderr
+
+    config["reducers"]["umap"]["n_neighbors"] = 25
+    result = run_workflow(workdir, config, "--dry-run")
+    jobs = planned_jobs(result.stdout + result.stderr)
+    umap_pipelines = 3  # n2d, ae_umap_dbscan, ae_umap_hdbscan
+    assert jobs == {
+        "reduce_embedding": len(SEEDS),
+        "project_2d": len(SEEDS),
+        "cluster": umap_pipelines * len(SEEDS),
+        "evaluate": umap_pipelines * len(SEEDS),
+        "plot_clusters": umap_pipelines * len(SEEDS),
+        "leaderboard": 1,
+        "all": 1,
+    }
+
+
+def test_same_config_and_seed_give_identical_clusters_and_metrics(tiny_run, tmp_path):
+    first, _ = tiny_run
+    config = tiny_config(seeds=(1,))
+    run_workflow(tmp_path, config)
+    for pipeline in PIPELINES:
+        for name in ("clusters.csv", "metrics.json"):
+            a = first / f"results/digits/pipelines/{pipeline}/seed1/{name}"
+            b = tmp_path / f"results/digits/pipelines/{pipeline}/seed1/{name}"
+            assert a.read_bytes() == b.read_bytes(), f"{pipeline}/{name} differs between runs"
+
+
+def test_k_auto_chooses_k_by_the_elbow_and_plots_it(tmp_path):
+    config = tiny_config(seeds=(0,), k="auto")
+    config["run"]["pipelines"] = ["kmeans", "ae_umap_dbscan"]
+    result = run_workflow(tmp_path, config)
+    jobs = planned_jobs(result.stdout + result.stderr)
+    assert jobs["choose_k"] == 1  # DBSCAN finds its own number of clusters
+    k_dir = tmp_path / "results/digits/k/none/none/seed0"
+    selection = json.loads((k_dir / "k.json").read_text())
+    assert selection["ks"] == list(range(2, 9))
+    assert 2 <= selection["k"] <= 8
+    _assert_png(k_dir / "elbow.png")
+    metrics = json.loads(
+        (tmp_path / "results/digits/pipelines/kmeans/seed0/metrics.json").read_text())
+    assert metrics["n_clusters"] == selection["k"]
