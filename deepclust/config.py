@@ -76,9 +76,8 @@ def describe_validation_error(error: Exception) -> str | None:
         found = found.__cause__ or found.__context__  # Snakemake wraps it in a WorkflowError
     if found is None:
         return None
-    # with oneOf/anyOf/if-then, the most specific underlying error says most
-    from jsonschema.exceptions import best_match
-    if found.context:
-        found = best_match(found.context) or found
     key = ".".join(str(p) for p in found.absolute_path) or "(top level)"
-    return f"config key '{key}': {found.message}"
+    message = found.message
+    if found.context:  # oneOf/anyOf: say what each alternative wanted
+        message = " or ".join(dict.fromkeys(e.message for e in found.context))
+    return f"config key '{key}': {message}"

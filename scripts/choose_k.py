@@ -9,7 +9,7 @@ from deepclust.plots import plot_elbow
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed_everything(snakemake.params.seed)
     k_min, k_max = snakemake.params.k_range
     selection = choose_k(np.load(snakemake.input.features), k_min, k_max,

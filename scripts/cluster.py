@@ -7,7 +7,7 @@ from deepclust.datasets import read_rows
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed = snakemake.params.seed
     seed_everything(seed)
     rows = read_rows(snakemake.input.rows)

@@ -5,7 +5,7 @@ import numpy as np
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed_everything(snakemake.params.seed, tensorflow=True, threads=snakemake.threads)
     from deepclust.models import embed, load_autoencoder
 

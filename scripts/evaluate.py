@@ -9,7 +9,7 @@ from deepclust.datasets import read_labels
 from deepclust.metrics import evaluate_clustering
 from deepclust.rule import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     w = snakemake.wildcards
     clusters = pd.read_csv(snakemake.input.clusters)["cluster"].to_numpy()
     metrics = evaluate_clustering(np.load(snakemake.input.features), clusters,

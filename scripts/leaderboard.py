@@ -3,7 +3,7 @@
 from deepclust.leaderboard import aggregate, load_run, to_markdown
 from deepclust.rule import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     runs = [load_run(metrics, stages) for metrics, stages in snakemake.params.runs.items()]
     board = aggregate(runs)
     board.to_csv(snakemake.output.csv, index=False, float_format="%.6g")

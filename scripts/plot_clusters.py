@@ -9,7 +9,7 @@ from deepclust.datasets import read_labels
 from deepclust.plots import plot_clusters
 from deepclust.rule import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     w = snakemake.wildcards
     clusters = pd.read_csv(snakemake.input.clusters)["cluster"].to_numpy()
     meta = json.loads(open(snakemake.input.meta).read())

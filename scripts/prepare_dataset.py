@@ -3,7 +3,7 @@
 from deepclust.datasets import clean, load_dataset, write_prepared
 from deepclust.rule import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     name = snakemake.wildcards.dataset
     spec = {"modality": snakemake.params.modality, "source": snakemake.params.source,
             "labels": snakemake.params.labels}

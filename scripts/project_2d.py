@@ -6,7 +6,7 @@ from deepclust.reduce import view_2d
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed_everything(snakemake.params.seed)
     view = view_2d(np.load(snakemake.input.features), snakemake.params.method,
                    snakemake.params.seed)

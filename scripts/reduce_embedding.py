@@ -6,7 +6,7 @@ from deepclust.reduce import reduce
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed_everything(snakemake.params.seed)
     embedding = reduce(np.load(snakemake.input.features), snakemake.params.settings,
                        snakemake.params.seed)

@@ -6,7 +6,7 @@ import pandas as pd
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     seed = snakemake.params.seed
     seed_everything(seed, tensorflow=True, threads=snakemake.threads)
     from deepclust.models import train_autoencoder

@@ -6,7 +6,7 @@ import numpy as np
 from deepclust.features import fit_scaler
 from deepclust.rule import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     scaler, scaled = fit_scaler(np.load(snakemake.input.features), snakemake.params.scaling)
     np.save(snakemake.output.features, scaled)
     joblib.dump(scaler, snakemake.output.scaler)

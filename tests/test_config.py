@@ -46,7 +46,8 @@ CASES = {
         "datasets.digits.k: 'labels' needs a labelled dataset"),
     "bad k": (
         lambda c: c["datasets"]["digits"].update(k="many"),
-        "config key 'datasets.digits.k': 'many' is not one of ['labels', 'auto']"),
+        "config key 'datasets.digits.k': 'many' is not of type 'integer' or 'many' is not one "
+        "of ['labels', 'auto']"),
 }
 
 

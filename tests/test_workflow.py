@@ -49,7 +49,7 @@ def test_every_run_has_labels_metrics_and_figures(tiny_run):
             for key in ("acc", "nmi", "ari", "silhouette", "davies_bouldin",
                         "calinski_harabasz", "n_clusters", "noise_fraction"):
                 assert key in metrics
-            assert 0.3 < metrics["acc"] <= 1.0
+            assert 0.15 < metrics["acc"] <= 1.0  # chance is 0.1; floors: test_quality.py
             assert metrics["n_clusters"] == clusters.query("cluster >= 0")["cluster"].nunique()
             _assert_png(run / "clusters.png")
     for seed in SEEDS:
