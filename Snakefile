@@ -13,6 +13,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/download.smk"
 include: "rules/prepare.smk"
 include: "rules/encode.smk"
 include: "rules/reduce.smk"

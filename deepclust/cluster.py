@@ -46,6 +46,8 @@ def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     if k is not None and settings["kind"] in NEEDS_K and k > len(features):
         raise ValueError(f"K={k} is larger than the number of rows ({len(features)})")
     estimator = make_clusterer(settings, k, seed)
+    if settings["kind"] == "gmm" and hasattr(features, "toarray"):
+        features = features.toarray()  # GaussianMixture needs dense input
     labels = np.asarray(estimator.fit_predict(features), dtype=np.int64)
     found = len(np.unique(labels[labels >= 0]))
     log.info("%s: %d clusters, %d noise points out of %d", settings["kind"], found,

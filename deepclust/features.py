@@ -54,3 +54,75 @@ def fit_scaler(features: np.ndarray, kind: str):
     log.info("scaling %s: %d x %d, range after scaling [%.3g, %.3g]",
              kind, *scaled.shape, float(scaled.min()), float(scaled.max()))
     return scaler, scaled
+
+
+def make_text_vectorizer(kind: str, max_features: int):
+    """Bag of words (``count``) or TF-IDF (``tfidf``) over the cleaned texts; sparse float32 output."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    vectorizers = {"count": CountVectorizer, "tfidf": TfidfVectorizer}
+    if kind not in vectorizers:
+        raise ValueError(f"unknown text vectorizer {kind!r} (known: {sorted(vectorizers)})")
+    return vectorizers[kind](max_features=max_features, dtype=np.float32)
+
+
+def vectorize(data, modality: str, settings: dict):
+    """Fit the vectorizer of a modality on prepared rows; return ``(vectorizer, features)``.
+
+    images / numeric matrices -> a scaler (dense float32); text -> CountVectorizer or
+    TF-IDF (scipy CSR, kept sparse until a model needs dense batches); tables ->
+    :class:`deepclust.tabular.TabularVectorizer` (Keras preprocessing layers).
+    """
+    if modality == "text":
+        text = settings["text"]
+        vectorizer = make_text_vectorizer(text["vectorizer"], text["max_features"])
+        features = vectorizer.fit_transform(data).astype(np.float32).tocsr()
+        log.info("text vectorizer %s: %d rows x %d terms, %.2f%% non-zero", text["vectorizer"],
+                 *features.shape, 100 * features.nnz / max(1, np.prod(features.shape)))
+        return vectorizer, features
+    if modality == "tabular":
+        from deepclust.tabular import TabularVectorizer
+
+        table = settings["tabular"]
+        vectorizer = TabularVectorizer(settings["column_types"], text_mode=table["text_mode"],
+                                       text_max_tokens=table["text_max_tokens"]).fit(data)
+        features = vectorizer.transform(data)
+        log.info("tabular vectorizer: %d rows x %d features", *features.shape)
+        return vectorizer, features
+    return fit_scaler(np.asarray(data, dtype=np.float32), settings["scaling"])
+
+
+def save_matrix(path, features) -> None:
+    """Save a dense array or a scipy sparse matrix to one ``.npz`` file."""
+    import scipy.sparse as sp
+
+    with open(path, "wb") as fh:  # a file object keeps NumPy from appending ".npz"
+        if sp.issparse(features):
+            sp.save_npz(fh, features.tocsr(), compressed=False)
+        else:
+            np.savez(fh, dense=np.asarray(features))
+
+
+def load_matrix(path):
+    """A matrix written by :func:`save_matrix` (dense ndarray or scipy CSR), or a ``.npy`` array."""
+    import scipy.sparse as sp
+
+    if str(path).endswith(".npy"):
+        return np.load(path)
+    with np.load(path, allow_pickle=False) as npz:
+        if "dense" in npz.files:
+            return npz["dense"]
+    return sp.load_npz(path).tocsr()
+
+
+def save_vectorizer(vectorizer, path) -> None:
+    """Save a fitted vectorizer (scaler, text vectorizer or tabular vectorizer) to one file."""
+    import joblib
+
+    joblib.dump(vectorizer, path)
+
+
+def load_vectorizer(path):
+    import joblib
+
+    return joblib.load(path)

@@ -65,6 +65,8 @@ def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int =
     Silhouette is estimated on a seeded sample of ``max_silhouette_rows`` rows for
     large data (it is quadratic in the number of rows).
     """
+    if hasattr(features, "toarray"):  # sparse bag-of-words: Davies-Bouldin needs dense rows
+        features = features.toarray()
     features = np.asarray(features)
     y_pred = np.asarray(y_pred)
     keep = y_pred != NOISE

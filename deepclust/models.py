@@ -65,7 +65,43 @@ class EpochProgress(keras.callbacks.Callback):
                  time.perf_counter() - self._start)
 
 
-def train_autoencoder(features: np.ndarray, settings: dict, seed: int):
+def is_sparse(features) -> bool:
+    import scipy.sparse as sp
+
+    return sp.issparse(features)
+
+
+class DenseBatches(keras.utils.PyDataset):
+    """Dense ``(x, x)`` batches from a sparse matrix, reshuffled every epoch with a seeded RNG.
+
+    Text features stay sparse in memory (25,000 x 5,000 counts are ~1% non-zero);
+    only one batch at a time is made dense for the network.
+    """
+
+    def __init__(self, features, batch_size: int, shuffle: bool, seed: int):
+        super().__init__()
+        self.features = features.tocsr()
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = np.arange(self.features.shape[0])
+        if shuffle:
+            self.rng.shuffle(self.order)
+
+    def __len__(self):
+        return int(np.ceil(len(self.order) / self.batch_size))
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        batch = self.features[np.sort(rows)].toarray().astype(np.float32)
+        return batch, batch
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+
+
+def train_autoencoder(features, settings: dict, seed: int):
     """Build, compile and fit the autoencoder described by the encoder ``settings``.
 
     Returns ``(model, history)`` where history is a dict of per-epoch lists
@@ -85,15 +121,28 @@ def train_autoencoder(features: np.ndarray, settings: dict, seed: int):
             restore_best_weights=True, verbose=0))
     log.info("training %s (%d parameters) on %d x %d, seed %d",
              model.name, model.count_params(), *features.shape, seed)
-    history = model.fit(features, features, epochs=settings["epochs"],
-                        batch_size=settings["batch_size"], validation_split=validation_split,
-                        shuffle=True, callbacks=callbacks, verbose=0)
+    if is_sparse(features):  # same split as Keras' validation_split: the last rows
+        n_val = int(features.shape[0] * validation_split)
+        n_train = features.shape[0] - n_val
+        train = DenseBatches(features[:n_train], settings["batch_size"], True, seed)
+        val = DenseBatches(features[n_train:], settings["batch_size"], False, seed) \
+            if n_val else None
+        history = model.fit(train, validation_data=val, epochs=settings["epochs"],
+                            callbacks=callbacks, verbose=0)
+    else:
+        history = model.fit(features, features, epochs=settings["epochs"],
+                            batch_size=settings["batch_size"], validation_split=validation_split,
+                            shuffle=True, callbacks=callbacks, verbose=0)
     return model, history.history
 
 
-def embed(autoencoder: keras.Model, features: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """The encoder's output for every row (float32)."""
+def embed(autoencoder: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
+    """The encoder's output for every row (float32); sparse input is densified per batch."""
     encoder = encoder_from(autoencoder)
+    if is_sparse(features):
+        features = DenseBatches(features, batch_size, shuffle=False, seed=0)
+        return np.concatenate([np.asarray(encoder.predict_on_batch(features[i][0]),
+                                          dtype=np.float32) for i in range(len(features))])
     return np.asarray(encoder.predict(features, batch_size=batch_size, verbose=0),
                       dtype=np.float32)
 

@@ -63,6 +63,12 @@ def reduce(features: np.ndarray, settings: dict, seed: int) -> np.ndarray:
 
 def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
     """A 2-D view of a representation for plotting (the representation itself if already 2-D)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(features):  # bag-of-words: t-SNE/UMAP of a 50-d truncated SVD
+        from sklearn.decomposition import TruncatedSVD
+        features = TruncatedSVD(n_components=min(50, features.shape[1] - 1),
+                                random_state=seed).fit_transform(features)
     if features.shape[1] <= 2:
         return np.pad(features, ((0, 0), (0, 2 - features.shape[1]))).astype(np.float32)
     if method == "tsne":

@@ -31,6 +31,7 @@ except ConfigError as error:
 
 
 RESULTS = "results"
+DOWNLOADS = config["downloads"]
 DATASET = f"{RESULTS}/{{dataset}}"
 SEEDED_ENCODER = "{encoder}/seed{seed}"
 SEEDED_REDUCTION = "{encoder}/{reducer}/seed{seed}"
@@ -47,6 +48,7 @@ PATHS = {
     "run": f"{DATASET}/pipelines/{RUN}",
 }
 JOB_KEYS = {
+    "download": "{dataset}",
     "prepare_dataset": "{dataset}",
     "vectorize_features": "{dataset}",
     "train_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
@@ -91,7 +93,14 @@ def representation(dataset, encoder, reducer, seed):
         return f"{PATHS['encoded']}/embedding.npy".format(
             dataset=dataset, encoder=encoder, seed=seed
         )
-    return f"{PATHS['vectorized']}/features.npy".format(dataset=dataset)
+    return f"{PATHS['vectorized']}/features.npz".format(dataset=dataset)
+
+
+def downloaded(wildcards):
+    """The download manifest, for datasets whose source has files."""
+    if "files" not in config["datasets"][wildcards.dataset]["source"]:
+        return {}
+    return {"manifest": f"{DOWNLOADS}/{wildcards.dataset}/manifest.json"}
 
 
 def reducer_input(wildcards):
@@ -155,6 +164,8 @@ def stage_benchmarks(dataset, pipeline_name, seed):
         seed=seed,
     )
     stages = {"prepare": "prepare_dataset", "vectorize": "vectorize_features"}
+    if "files" in config["datasets"][dataset]["source"]:
+        stages = {"download": "download", **stages}
     if chain.encoder != NONE:
         stages.update(train="train_autoencoder", embed="embed_autoencoder")
     if chain.reducer != NONE:
@@ -207,3 +218,20 @@ def final_targets():
                 )
             )
     return sorted(set(targets))
+
+
+def vectorizer_settings(dataset):
+    """Only the settings the vectorizer of this dataset's modality uses (for rerun-on-change)."""
+    spec = config["datasets"][dataset]
+    modality = spec["modality"]
+    if modality == "text":
+        return {"text": {k: spec["text"][k] for k in ("vectorizer", "max_features")}}
+    if modality == "tabular":
+        return {"tabular": spec["tabular"]}
+    return {"scaling": spec["scaling"]}
+
+
+def text_cleaning(dataset):
+    """The text-cleaning options of a dataset (used by prepare_dataset for text)."""
+    text = config["datasets"][dataset]["text"]
+    return {k: text[k] for k in ("strip_html", "lowercase", "stop_words")}

@@ -2,14 +2,17 @@
 
 
 rule prepare_dataset:
+    input:
+        unpack(downloaded),
     output:
-        features=f"{PATHS['prepared']}/features.npy",
+        data=f"{PATHS['prepared']}/data.joblib",
         rows=f"{PATHS['prepared']}/rows.csv",
         meta=f"{PATHS['prepared']}/dataset.json",
     params:
         modality=lambda w: config["datasets"][w.dataset]["modality"],
         source=lambda w: config["datasets"][w.dataset]["source"],
         labels=lambda w: config["datasets"][w.dataset]["labels"],
+        text=lambda w: text_cleaning(w.dataset),
     log:
         log_path("prepare_dataset"),
     benchmark:
@@ -22,12 +25,14 @@ rule prepare_dataset:
 
 rule vectorize_features:
     input:
-        features=rules.prepare_dataset.output.features,
+        data=rules.prepare_dataset.output.data,
+        meta=rules.prepare_dataset.output.meta,
     output:
-        features=f"{PATHS['vectorized']}/features.npy",
-        scaler=f"{PATHS['vectorized']}/scaler.joblib",
+        features=f"{PATHS['vectorized']}/features.npz",
+        vectorizer=f"{PATHS['vectorized']}/vectorizer.joblib",
     params:
-        scaling=lambda w: config["datasets"][w.dataset]["scaling"],
+        modality=lambda w: config["datasets"][w.dataset]["modality"],
+        settings=lambda w: vectorizer_settings(w.dataset),
     log:
         log_path("vectorize_features"),
     benchmark:

@@ -2,17 +2,16 @@
 
 import json
 
-import numpy as np
-
 from deepclust.cluster import choose_k
 from deepclust.plots import plot_elbow
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)
     k_min, k_max = snakemake.params.k_range
-    selection = choose_k(np.load(snakemake.input.features), k_min, k_max,
+    selection = choose_k(load_matrix(snakemake.input.features), k_min, k_max,
                          snakemake.params.seed, method=snakemake.params.method)
     with open(snakemake.output.selection, "w") as fh:
         json.dump(selection, fh, indent=2)

@@ -1,9 +1,8 @@
 """Cluster a representation; write one cluster label per row id (-1 = noise)."""
 
-import numpy as np
-
 from deepclust.cluster import resolve_k, fit_predict
 from deepclust.datasets import read_rows
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -13,6 +12,6 @@ with logged(snakemake):
     rows = read_rows(snakemake.input.rows)
     k = resolve_k(snakemake.params.k, snakemake.params.settings, rows,
                   snakemake.input.get("k"))
-    _, labels = fit_predict(np.load(snakemake.input.features), snakemake.params.settings, k,
+    _, labels = fit_predict(load_matrix(snakemake.input.features), snakemake.params.settings, k,
                             seed)
     rows[["id"]].assign(cluster=labels).to_csv(snakemake.output.clusters, index=False)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -9,5 +10,5 @@ with logged(snakemake):
     seed_everything(snakemake.params.seed, tensorflow=True, threads=snakemake.threads)
     from deepclust.models import embed, load_autoencoder
 
-    embedding = embed(load_autoencoder(snakemake.input.model), np.load(snakemake.input.features))
+    embedding = embed(load_autoencoder(snakemake.input.model), load_matrix(snakemake.input.features))
     np.save(snakemake.output.embedding, embedding)

@@ -2,17 +2,17 @@
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from deepclust.datasets import read_labels
 from deepclust.metrics import evaluate_clustering
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards
     clusters = pd.read_csv(snakemake.input.clusters)["cluster"].to_numpy()
-    metrics = evaluate_clustering(np.load(snakemake.input.features), clusters,
+    metrics = evaluate_clustering(load_matrix(snakemake.input.features), clusters,
                                   read_labels(snakemake.input.rows), seed=snakemake.params.seed)
     result = {"dataset": w.dataset, "pipeline": w.pipeline, "seed": int(w.seed), **metrics}
     print(json.dumps(result, indent=2))

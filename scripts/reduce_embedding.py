@@ -3,11 +3,12 @@
 import numpy as np
 
 from deepclust.reduce import reduce
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)
-    embedding = reduce(np.load(snakemake.input.features), snakemake.params.settings,
+    embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
                        snakemake.params.seed)
     np.save(snakemake.output.embedding, embedding)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -12,7 +13,7 @@ with logged(snakemake):
     from deepclust.models import train_autoencoder
     from deepclust.plots import plot_loss_curve
 
-    model, history = train_autoencoder(np.load(snakemake.input.features),
+    model, history = train_autoencoder(load_matrix(snakemake.input.features),
                                        snakemake.params.settings, seed)
     model.save(snakemake.output.model)
     frame = pd.DataFrame(history)

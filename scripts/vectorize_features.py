@@ -1,12 +1,15 @@
-"""Scale the prepared features; save the fitted scaler for new data."""
+"""Vectorize / scale the prepared rows; save the fitted vectorizer for new data."""
 
-import joblib
-import numpy as np
+import json
 
-from deepclust.features import fit_scaler
+from deepclust.datasets import read_prepared
+from deepclust.features import save_matrix, save_vectorizer, vectorize
 from deepclust.rule import logged
 
 with logged(snakemake):
-    scaler, scaled = fit_scaler(np.load(snakemake.input.features), snakemake.params.scaling)
-    np.save(snakemake.output.features, scaled)
-    joblib.dump(scaler, snakemake.output.scaler)
+    meta = json.loads(open(snakemake.input.meta).read())
+    settings = dict(snakemake.params.settings, column_types=meta.get("column_types"))
+    vectorizer, features = vectorize(read_prepared(snakemake.input.data),
+                                     snakemake.params.modality, settings)
+    save_matrix(snakemake.output.features, features)
+    save_vectorizer(vectorizer, snakemake.output.vectorizer)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, read_labels, \
-    write_prepared
+    read_prepared, write_prepared
 from deepclust.features import fit_scaler
 
 DIGITS = {"modality": "image", "source": {"kind": "sklearn", "name": "digits"},
@@ -37,15 +37,15 @@ def test_clean_drops_rows_with_missing_values():
 def test_clean_rejects_single_class_labels_and_empty_data():
     with pytest.raises(DatasetError, match="single class"):
         clean(Dataset(np.ones((3, 2), np.float32), np.arange(3), np.zeros(3)), "t")
-    with pytest.raises(DatasetError, match="every row has a missing"):
+    with pytest.raises(DatasetError, match=r"every row was dropped \(missing/infinite values\)"):
         clean(Dataset(np.full((2, 2), np.nan, np.float32), np.arange(2)), "t")
 
 
 def test_write_prepared_round_trip(tmp_path):
     ds = load_dataset("digits", DIGITS)
-    paths = [tmp_path / n for n in ("f.npy", "rows.csv", "meta.json")]
+    paths = [tmp_path / n for n in ("data.joblib", "rows.csv", "meta.json")]
     write_prepared(ds, *paths)
-    assert np.load(paths[0]).shape == (1797, 64)
+    assert read_prepared(paths[0]).shape == (1797, 64)
     assert (read_labels(paths[1]) == ds.labels).all()
     meta = json.loads(paths[2].read_text())
     assert meta["n_rows"] == 1797 and meta["has_labels"] is True

@@ -46,3 +46,15 @@ def test_saved_model_reloads_and_embeds_identically(tmp_path):
     after = embed(load_autoencoder(path), _data())
     assert before.shape == (200, 3)
     assert np.array_equal(before, after)
+
+
+def test_sparse_features_train_and_embed_like_dense_ones():
+    import scipy.sparse as sp
+
+    dense = (_data() > 0.7).astype(np.float32)
+    sparse = sp.csr_matrix(dense)
+    seed_everything(2, tensorflow=True, threads=1)
+    model, history = train_autoencoder(sparse, SETTINGS, seed=2)
+    assert len(history["loss"]) == 3 and len(history["val_loss"]) == 3
+    assert history["loss"][-1] < history["loss"][0]
+    assert np.allclose(embed(model, sparse), embed(model, dense), atol=1e-5)
