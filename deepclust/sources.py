@@ -1,5 +1,8 @@
 """Where a dataset's raw files come from: URLs (http, https, file), Kaggle, or a local path.
 
+URLs are fetched into the downloads folder; a plain local path (a user's own
+CSV, say) is used where it is, after the same checksum check.
+
 :func:`acquire` turns the ``source.files`` entry of a dataset into local,
 checksum-verified files under the downloads folder (git-ignored, separate from
 ``results/``) and returns the manifest the prepare rule reads. Files already
@@ -56,10 +59,19 @@ def fetch_from_kaggle(entry: dict, dest: Path) -> None:
         fetched.replace(dest)
 
 
+def is_local_path(url: str) -> bool:
+    return "://" not in url
+
+
 def acquire_file(dataset: str, key: str, entry: dict, folder: Path) -> dict:
     dest = folder / file_name(entry)
     expected = entry.get("sha256")
-    if entry.get("url"):
+    if entry.get("url") and is_local_path(entry["url"]):
+        dest = Path(entry["url"])  # the user's own file: used in place, not copied
+        if not dest.is_file():
+            raise DownloadError(f"cannot read {dest}: file not found "
+                                f"(datasets.{dataset}.source.files.{key}.url)")
+    elif entry.get("url"):
         fetch(entry["url"], dest, expected)
     elif entry.get("kaggle") and kaggle_credentials() and not dest.exists():
         fetch_from_kaggle(entry, dest)

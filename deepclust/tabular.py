@@ -383,7 +383,7 @@ def _keras():
 
 
 class TabularVectorizer:
-    """Numeric/categorical/text columns -> one float32 feature matrix, via Keras preprocessing layers.
+    """Numeric/categorical/text columns -> one float32 matrix, via Keras preprocessing layers.
 
     - numeric -> ``Normalization`` (one per column: mean 0, variance 1 on the fitted rows);
       a 0/1 imputation indicator ``<col>__missing`` (in ``types`` or found in the fitted
@@ -439,10 +439,10 @@ class TabularVectorizer:
                                f"(types: {self.types})")
         return layout
 
-    def _inputs(self, frame: pd.DataFrame, fitting: bool) -> dict[str, np.ndarray]:
+    def _inputs(self, frame: pd.DataFrame, columns, fitting: bool) -> dict[str, np.ndarray]:
         """Arrays per used column, as the model's inputs expect them."""
         arrays = {}
-        for kind, column in self.columns_:
+        for kind, column in columns:
             if column not in frame.columns:
                 if kind == "flag" and not fitting:  # no missing values in the new rows
                     arrays[column] = np.zeros((len(frame), 1), np.float32)
@@ -471,18 +471,24 @@ class TabularVectorizer:
         keras = _keras()
         if len(frame) == 0:
             raise DatasetError("vectorizer: cannot fit on a table without rows")
-        self.columns_ = self._layout(frame)
-        arrays = self._inputs(frame, fitting=True)
-        inputs, outputs = {}, []
-        for i, (kind, column) in enumerate(self.columns_):
+        layout = self._layout(frame)
+        arrays = self._inputs(frame, layout, fitting=True)
+        inputs, outputs, self.columns_ = {}, [], []
+        for kind, column in layout:
+            i = len(self.columns_)
             name = _input_name(column)
             layer_name = f"{LAYER_PREFIX}{i:03d}_{kind}_{_safe(column)}"
             values = arrays[column]
             if kind == "text":
-                inputs[name] = keras.Input(shape=(), dtype="string", name=name)
                 layer = keras.layers.TextVectorization(
                     max_tokens=self.text_max_tokens, output_mode=self.text_mode,
                     standardize="lower_and_strip_punctuation", name=layer_name)
+                layer.adapt(values)
+                if len(layer.get_vocabulary()) <= 1:  # an empty vocabulary cannot look up
+                    log.warning("tabular vectorizer: text column %r has no words; left out",
+                                column)
+                    continue
+                inputs[name] = keras.Input(shape=(), dtype="string", name=name)
             else:
                 dtype = "string" if kind == "categorical" else "float32"
                 inputs[name] = keras.Input(shape=(1,), dtype=dtype, name=name)
@@ -493,9 +499,13 @@ class TabularVectorizer:
                     layer = keras.layers.Normalization(axis=-1, name=layer_name)
                 else:
                     layer = keras.layers.Identity(name=layer_name)
-            if kind != "flag":
+            if kind in ("numeric", "categorical"):
                 layer.adapt(values)
             outputs.append(layer(inputs[name]))
+            self.columns_.append((kind, column))
+        if not outputs:
+            raise DatasetError("vectorizer: no column left to vectorize (every text column "
+                               "is empty)")
         merged = (keras.layers.Concatenate(name=OUTPUT_LAYER)(outputs) if len(outputs) > 1
                   else keras.layers.Identity(name=OUTPUT_LAYER)(outputs[0]))
         self.model = keras.Model(inputs, merged, name="tabular_vectorizer")
@@ -518,7 +528,7 @@ class TabularVectorizer:
         n_features = len(self.feature_names())
         if len(frame) == 0:
             return np.zeros((0, n_features), np.float32)
-        arrays = self._inputs(frame, fitting=False)
+        arrays = self._inputs(frame, self.columns_, fitting=False)
         parts = []
         for start in range(0, len(frame), batch_size):
             batch = {_input_name(c): tf.constant(a[start:start + batch_size])
@@ -536,7 +546,8 @@ class TabularVectorizer:
         return _preprocessing_layers(self.model)
 
     def feature_names(self) -> list[str]:
-        """``"price"``, ``"price__missing"``, ``"brand=Samsung"``, ``"brand=[UNK]"``, ``"title:phone"``."""
+        """One name per feature column: ``"price"``, ``"price__missing"``, ``"brand=Samsung"``,
+        ``"brand=[UNK]"`` (the OOV bucket), ``"title:phone"``, ``"title:[UNK]"``."""
         self._check_fitted()
         names = []
         for (kind, column), layer in zip(self.columns_, self._layers()):

@@ -33,7 +33,7 @@ def write_config(workdir: Path, config: dict) -> Path:
 
 def run_workflow(workdir: Path, config: dict, *args: str, check: bool = True):
     path = write_config(workdir, config)
-    return snakemake(workdir, "--configfile", str(path), *args, check=check)
+    return snakemake(workdir, *args, "--configfile", str(path), check=check)
 
 
 def planned_jobs(output: str) -> dict[str, int]:

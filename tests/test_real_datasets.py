@@ -1,0 +1,182 @@
+"""Real datasets through the workflow's own download rule, served from ../shared/data over
+HTTP on 127.0.0.1; bad inputs stop with a message naming the file/column and leave no output."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_workflow
+from dataserver import DATA, Server
+from deepclust.features import load_matrix
+
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.skipif(not DATA.exists(), reason=f"real data not found at {DATA}")]
+
+SHA = {
+    "mnist/t10k-images-idx3-ubyte.gz":
+        "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b",
+    "mnist/t10k-labels-idx1-ubyte.gz":
+        "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c",
+    "amazon_cellphones/items.csv":
+        "043c1d6d5126cc294991ce6e0cb855699af912d571b786af8f967ce251aded45",
+    "imdb/aclImdb_labelled.tar.gz":
+        "5835859a2e26df0775999f215283e4a37c34d0589cbf645ae18c45d7f047a58d",
+}
+AMAZON_COLUMNS = {"asin": "id", "brand": "categorical", "title": "text", "url": "drop",
+                  "image": "drop", "reviewUrl": "drop", "rating": "numeric",
+                  "totalReviews": "numeric", "price": "numeric", "originalPrice": "numeric"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = Server(DATA)
+    yield server
+    server.close()
+
+
+def remote(server, path, sha=True):
+    entry = {"url": server.url(path)}
+    if sha:
+        entry["sha256"] = SHA[path]
+    return entry
+
+
+def config_for(name, dataset, pipelines=None, encoders=None):
+    return {
+        "run": {"datasets": [name], "pipelines": pipelines or ["kmeans"], "seeds": [0]},
+        "downloads": "downloads",
+        "datasets": {name: dataset},
+        "encoders": encoders or {},
+        "clusterers": {"kmeans": {"kind": "kmeans", "n_init": 3}},
+        "pipelines": {"kmeans": {"clusterer": "kmeans"},
+                      **({"ae_kmeans": {"encoder": "ae", "clusterer": "kmeans"}}
+                         if encoders else {})},
+        "figures": {"view": "pca"},
+    }
+
+
+def mnist(server, **images):
+    return {"modality": "image", "scaling": "global_minmax",
+            "source": {"kind": "idx", "files": {
+                "images": dict(remote(server, "mnist/t10k-images-idx3-ubyte.gz"), **images),
+                "labels": remote(server, "mnist/t10k-labels-idx1-ubyte.gz")}}}
+
+
+def prepared_targets(name):
+    return [f"results/{name}/prepared/rows.csv", f"results/{name}/vectorized/features.npz"]
+
+
+def test_mnist_is_downloaded_verified_cached_and_prepared(server, tmp_path):
+    config = config_for("mnist-test", mnist(server))
+    run_workflow(tmp_path, config, *prepared_targets("mnist-test"))
+    rows = pd.read_csv(tmp_path / "results/mnist-test/prepared/rows.csv")
+    assert np.bincount(rows["label"]).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028,
+                                                   974, 1009]
+    features = load_matrix(tmp_path / "results/mnist-test/vectorized/features.npz")
+    assert features.shape == (10000, 784) and features.min() == 0 and features.max() == 1
+    manifest = json.loads((tmp_path / "downloads/mnist-test/manifest.json").read_text())
+    assert manifest["images"]["sha256"] == SHA["mnist/t10k-images-idx3-ubyte.gz"]
+    assert server.requests("mnist/t10k-images-idx3-ubyte.gz") == 1
+    log = (tmp_path / "results/logs/download/mnist-test.log").read_text()
+    assert "MB / 1.6 MB (" in log and "finished" in log and "verified" in log
+
+    # a second run from scratch (results deleted, downloads kept) makes no request
+    import shutil
+    shutil.rmtree(tmp_path / "results")
+    (tmp_path / "downloads/mnist-test/manifest.json").unlink()
+    run_workflow(tmp_path, config, *prepared_targets("mnist-test"))
+    assert server.requests("mnist/t10k-images-idx3-ubyte.gz") == 1
+    assert "cached" in (tmp_path / "results/logs/download/mnist-test.log").read_text()
+
+
+def test_imdb_reviews_are_read_from_the_archive_and_kept_sparse(server, tmp_path):
+    dataset = {"modality": "text", "source": {
+        "kind": "imdb", "splits": ["train"],
+        "files": {"archive": remote(server, "imdb/aclImdb_labelled.tar.gz")}},
+        "text": {"vectorizer": "count", "max_features": 5000}}
+    run_workflow(tmp_path, config_for("imdb", dataset), *prepared_targets("imdb"))
+    rows = pd.read_csv(tmp_path / "results/imdb/prepared/rows.csv")
+    assert len(rows) == 25000 and rows["label"].value_counts().tolist() == [12500, 12500]
+    assert rows["id"].str.startswith("train/").all()
+    features = load_matrix(tmp_path / "results/imdb/vectorized/features.npz")
+    assert features.shape == (25000, 5000) and hasattr(features, "nnz")
+    assert features.nnz < 0.05 * 25000 * 5000
+
+
+def test_amazon_items_cluster_with_automatic_k_keeping_every_row(server, tmp_path):
+    dataset = {"modality": "tabular", "labels": "none", "k": "auto", "k_range": [2, 10],
+               "source": {"kind": "table", "columns": AMAZON_COLUMNS,
+                          "files": {"table": remote(server, "amazon_cellphones/items.csv")}}}
+    encoders = {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
+                       "embedding_dim": 8, "epochs": 10, "batch_size": 32}}
+    config = config_for("amazon", dataset, ["ae_kmeans"], encoders)
+    result = run_workflow(tmp_path, config)
+    clusters = pd.read_csv(tmp_path / "results/amazon/pipelines/ae_kmeans/seed0/clusters.csv")
+    assert len(clusters) == 720 and clusters["id"].is_unique
+    k = json.loads((tmp_path / "results/amazon/k/ae/none/seed0/k.json").read_text())["k"]
+    assert clusters["cluster"].nunique() == k
+    metrics = json.loads(
+        (tmp_path / "results/amazon/pipelines/ae_kmeans/seed0/metrics.json").read_text())
+    assert metrics["acc"] is None and metrics["silhouette"] is not None
+    assert (tmp_path / "results/amazon/k/ae/none/seed0/elbow.png").stat().st_size > 5000
+    assert "choose_k" in result.stdout + result.stderr
+
+
+def _fails(tmp_path, name, dataset, message, in_download=False):
+    result = run_workflow(tmp_path, config_for(name, dataset), *prepared_targets(name),
+                          check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert message in output, output
+    assert not (tmp_path / f"results/{name}/prepared").exists()
+    if in_download:
+        assert not (tmp_path / f"downloads/{name}/manifest.json").exists()
+    return output
+
+
+def test_checksum_mismatch_fails_naming_both_digests_and_keeps_nothing(server, tmp_path):
+    wrong = "0" * 64
+    output = _fails(tmp_path, "mnist-test", mnist(server, sha256=wrong),
+                    f"expected sha256 {wrong}, got {SHA['mnist/t10k-images-idx3-ubyte.gz']}",
+                    in_download=True)
+    assert "t10k-images-idx3-ubyte.gz" in output
+    assert not list((tmp_path / "downloads/mnist-test").glob("t10k-images*"))
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "nowhere/items.csv"
+    dataset = {"modality": "tabular", "labels": "none", "k": 3,
+               "source": {"kind": "table", "files": {"table": {"url": str(missing)}}}}
+    _fails(tmp_path, "items", dataset, f"cannot read {missing}: file not found", in_download=True)
+
+
+def test_archive_that_is_not_gzip_tar(server, tmp_path):
+    dataset = {"modality": "text", "source": {
+        "kind": "imdb", "files": {"archive": {"url": server.url("README.md"),
+                                              "filename": "aclImdb_v1.tar.gz"}}}}
+    _fails(tmp_path, "imdb", dataset, "aclImdb_v1.tar.gz: not a readable gzip/tar archive")
+
+
+@pytest.mark.parametrize("case", ["empty", "absent column", "one class", "not numeric"])
+def test_bad_tables_name_the_file_and_column(tmp_path, case):
+    table = tmp_path / "table.csv"
+    columns = {"x": "numeric", "kind": "categorical"}
+    body = {"empty": "",
+            "absent column": "x,kind\n1,a\n2,b\n",
+            "one class": "x,kind,y\n1,a,p\n2,b,p\n3,a,p\n",
+            "not numeric": "x,kind\n1,a\nabc,b\n"}[case]
+    table.write_text(body)
+    if case == "absent column":
+        columns["size"] = "numeric"
+    if case == "one class":
+        columns["y"] = "label"
+    message = {"empty": f"{table}: no rows",
+               "absent column": "declared column 'size' (numeric) is not in the table",
+               "one class": "label column 'y' has a single class ('p')",
+               "not numeric": "column 'x' is declared numeric but row 2 has 'abc'"}[case]
+    dataset = {"modality": "tabular", "k": 2, "labels": "builtin" if case == "one class"
+               else "none", "source": {"kind": "table", "columns": columns,
+                                       "files": {"table": {"url": str(table)}}}}
+    _fails(tmp_path, "items", dataset, message)
