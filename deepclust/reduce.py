@@ -61,8 +61,23 @@ def reduce(features: np.ndarray, settings: dict, seed: int) -> np.ndarray:
     return np.asarray(embedding, dtype=np.float32)
 
 
+#: above this many rows, ``auto`` views use UMAP (t-SNE takes minutes on 10,000 points here)
+TSNE_MAX_ROWS = 5000
+
+
+def view_method(method: str, n_rows: int) -> str:
+    if method == "auto":
+        return "tsne" if n_rows <= TSNE_MAX_ROWS else "umap"
+    return method
+
+
 def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
-    """A 2-D view of a representation for plotting (the representation itself if already 2-D)."""
+    """A 2-D view of a representation for plotting (the representation itself if already 2-D).
+
+    ``method``: ``tsne``, ``umap``, ``pca`` or ``auto`` (t-SNE up to
+    :data:`TSNE_MAX_ROWS` rows, UMAP above).
+    """
+    method = view_method(method, features.shape[0])
     import scipy.sparse as sp
 
     if sp.issparse(features):  # bag-of-words: t-SNE/UMAP of a 50-d truncated SVD

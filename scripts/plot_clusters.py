@@ -7,6 +7,7 @@ import pandas as pd
 
 from deepclust.datasets import read_labels
 from deepclust.plots import plot_clusters
+from deepclust.reduce import view_method
 from deepclust.rule import logged
 
 with logged(snakemake):
@@ -17,4 +18,4 @@ with logged(snakemake):
                   f"{w.dataset}: pipeline '{w.pipeline}', seed {w.seed}",
                   classes=read_labels(snakemake.input.rows),
                   class_names=meta.get("class_names") or None,
-                  view_method=snakemake.params.method)
+                  view_method=view_method(snakemake.params.method, len(clusters)))
