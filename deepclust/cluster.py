@@ -43,8 +43,8 @@ def make_clusterer(settings: dict, k: int | None, seed: int):
 
 def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     """Fit the clusterer on ``features``; return ``(estimator, labels)``."""
-    if k is not None and settings["kind"] in NEEDS_K and k > len(features):
-        raise ValueError(f"K={k} is larger than the number of rows ({len(features)})")
+    if k is not None and settings["kind"] in NEEDS_K and k > features.shape[0]:
+        raise ValueError(f"K={k} is larger than the number of rows ({features.shape[0]})")
     estimator = make_clusterer(settings, k, seed)
     if settings["kind"] == "gmm" and hasattr(features, "toarray"):
         features = features.toarray()  # GaussianMixture needs dense input
@@ -75,13 +75,13 @@ def elbow_index(ks, inertias) -> int:
 def choose_k(features: np.ndarray, k_min: int, k_max: int, seed: int, method: str = "elbow",
              n_init: int = 4, max_silhouette_rows: int = 5000) -> dict:
     """Choose K by the elbow of KMeans inertia, with silhouette as a second opinion."""
-    k_max = min(k_max, len(features) - 1)
+    k_max = min(k_max, features.shape[0] - 1)
     if k_max - k_min < 2:
         raise ValueError(f"K range [{k_min}, {k_max}] is too small for the elbow method "
-                         f"({len(features)} rows)")
+                         f"({features.shape[0]} rows)")
     ks = list(range(k_min, k_max + 1))
     inertias, silhouettes = [], []
-    sample = min(len(features), max_silhouette_rows)
+    sample = min(features.shape[0], max_silhouette_rows)
     for k in ks:
         km = skc.KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(features)
         inertias.append(float(km.inertia_))

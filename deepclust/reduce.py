@@ -51,8 +51,8 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
 def reduce(features: np.ndarray, settings: dict, seed: int) -> np.ndarray:
     """Fit the reducer on ``features`` and return the low-dimensional embedding."""
     n_neighbors = settings.get("n_neighbors")
-    if n_neighbors is not None and n_neighbors >= len(features):
-        raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {len(features)} rows")
+    if n_neighbors is not None and n_neighbors >= features.shape[0]:
+        raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {features.shape[0]} rows")
     np.random.seed(seed)  # Isomap's ARPACK start vector comes from NumPy's global state
     start = time.perf_counter()
     embedding = make_reducer(settings, seed).fit_transform(features)
@@ -88,7 +88,7 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
         return np.pad(features, ((0, 0), (0, 2 - features.shape[1]))).astype(np.float32)
     if method == "tsne":
         from sklearn.manifold import TSNE
-        perplexity = min(30.0, (len(features) - 1) / 3)
+        perplexity = min(30.0, (features.shape[0] - 1) / 3)
         view = TSNE(n_components=2, init="pca", perplexity=perplexity,
                     random_state=seed).fit_transform(features)
     elif method == "umap":

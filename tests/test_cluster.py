@@ -83,3 +83,15 @@ def test_resolve_k():
     assert resolve_k("labels", DEFAULTS["dbscan"], rows) is None
     with pytest.raises(ValueError, match="no label column"):
         resolve_k("labels", DEFAULTS["kmeans"], rows[["id"]])
+
+
+@pytest.mark.parametrize("kind", ["kmeans", "gmm", "dbscan"])
+def test_adapters_accept_sparse_bag_of_words(blobs, kind):
+    import scipy.sparse as sp
+
+    X, y = blobs
+    X = sp.csr_matrix(np.abs(X[:-2]))
+    _, labels = fit_predict(X, DEFAULTS[kind], k=4, seed=0)
+    assert labels.shape == (X.shape[0],)
+    selection = choose_k(X, 2, 6, seed=0)
+    assert 2 <= selection["k"] <= 6
