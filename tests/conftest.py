@@ -80,6 +80,15 @@ def tiny_config(seeds=(0, 1), k="labels") -> dict:
     }
 
 
+def pytest_sessionstart(session):
+    """The real datasets must sit beside the checkout: tests that need them fail, not skip."""
+    from dataserver import DATA
+
+    if not DATA.is_dir():
+        raise pytest.UsageError(f"the real datasets are missing: expected {DATA} "
+                                "(../shared/data beside the checkout; see its README.md)")
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """The tiny config run once to completion (shared by several tests; do not modify)."""

@@ -25,8 +25,6 @@ LABELS_SHA = "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c"
 IMAGES = "mnist/t10k-images-idx3-ubyte.gz"
 IMAGES_SHA = "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b"
 
-pytestmark = pytest.mark.skipif(not (DATA / LABELS).exists(),
-                                reason=f"real data not found at {DATA}")
 
 
 @pytest.fixture

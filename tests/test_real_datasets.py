@@ -11,8 +11,7 @@ from conftest import run_workflow
 from dataserver import DATA, Server
 from deepclust.features import load_matrix
 
-pytestmark = [pytest.mark.workflow,
-              pytest.mark.skipif(not DATA.exists(), reason=f"real data not found at {DATA}")]
+pytestmark = pytest.mark.workflow
 
 SHA = {
     "mnist/t10k-images-idx3-ubyte.gz":

@@ -279,7 +279,6 @@ def test_text_column_without_words_is_left_out(caplog):
 
 # --------------------------------------------------------------------------- real data
 
-@pytest.mark.skipif(not AMAZON.exists(), reason=f"{AMAZON} not present")
 def test_amazon_items_keep_all_rows_by_default():
     frame, types, ids, labels, report = prepare_tabular(AMAZON, AMAZON_COLUMNS)
     assert len(frame) == 720 and len(set(ids)) == 720 and labels is None
