@@ -135,18 +135,7 @@ def infer_column_types(frame: pd.DataFrame, declared: dict[str, str] | None,
     strings -> categorical; other strings -> text; no value at all -> drop.
     """
     declared = dict(declared or {})
-    columns = [str(c) for c in frame.columns]
-    for column, kind in declared.items():
-        if kind not in COLUMN_TYPES:
-            raise DatasetError(f"{path}: column {column!r} has unknown type {kind!r} "
-                               f"(allowed: {', '.join(COLUMN_TYPES)})")
-        if column not in frame.columns:
-            raise DatasetError(f"{path}: declared column {column!r} ({kind}) is not in the table; "
-                               f"columns are: {', '.join(columns)}")
-    for kind in ("label", "id"):
-        named = [c for c, k in declared.items() if k == kind]
-        if len(named) > 1:
-            raise DatasetError(f"{path}: at most one {kind} column, got {', '.join(named)}")
+    _check_types(frame, declared, path, what="declared column")
     have_id = next((c for c, k in declared.items() if k == "id"), None)
     types = {}
     n_rows = len(frame)
@@ -165,13 +154,13 @@ def infer_column_types(frame: pd.DataFrame, declared: dict[str, str] | None,
 
 # --------------------------------------------------------------------------- cleaning
 
-def _check_types(frame: pd.DataFrame, types: dict, path) -> None:
+def _check_types(frame: pd.DataFrame, types: dict, path, what: str = "column") -> None:
     for column, kind in types.items():
         if kind not in COLUMN_TYPES:
             raise DatasetError(f"{path}: column {column!r} has unknown type {kind!r} "
                                f"(allowed: {', '.join(COLUMN_TYPES)})")
         if column not in frame.columns:
-            raise DatasetError(f"{path}: column {column!r} ({kind}) is not in the table; "
+            raise DatasetError(f"{path}: {what} {column!r} ({kind}) is not in the table; "
                                f"columns are: {', '.join(map(str, frame.columns))}")
     for kind in ("label", "id"):
         named = [c for c, k in types.items() if k == kind]
