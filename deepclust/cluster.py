@@ -13,6 +13,8 @@ from sklearn import cluster as skc
 from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 
+from deepclust.features import to_dense
+
 log = logging.getLogger(__name__)
 
 #: clusterer kinds that need the number of clusters K
@@ -46,8 +48,8 @@ def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     if k is not None and settings["kind"] in NEEDS_K and k > features.shape[0]:
         raise ValueError(f"K={k} is larger than the number of rows ({features.shape[0]})")
     estimator = make_clusterer(settings, k, seed)
-    if settings["kind"] == "gmm" and hasattr(features, "toarray"):
-        features = features.toarray()  # GaussianMixture needs dense input
+    if settings["kind"] == "gmm":
+        features = to_dense(features)  # GaussianMixture needs dense input
     labels = np.asarray(estimator.fit_predict(features), dtype=np.int64)
     found = len(np.unique(labels[labels >= 0]))
     log.info("%s: %d clusters, %d noise points out of %d", settings["kind"], found,

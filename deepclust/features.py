@@ -9,10 +9,21 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 log = logging.getLogger(__name__)
+
+
+def is_sparse(features) -> bool:
+    """True for a scipy sparse matrix (text features stay sparse until a model needs rows)."""
+    return sp.issparse(features)
+
+
+def to_dense(features) -> np.ndarray:
+    """``features`` as a dense array (sparse matrices are expanded)."""
+    return features.toarray() if is_sparse(features) else np.asarray(features)
 
 
 class GlobalMinMaxScaler(TransformerMixin, BaseEstimator):
@@ -94,10 +105,8 @@ def vectorize(data, modality: str, settings: dict):
 
 def save_matrix(path, features) -> None:
     """Save a dense array or a scipy sparse matrix to one ``.npz`` file."""
-    import scipy.sparse as sp
-
     with open(path, "wb") as fh:  # a file object keeps NumPy from appending ".npz"
-        if sp.issparse(features):
+        if is_sparse(features):
             sp.save_npz(fh, features.tocsr(), compressed=False)
         else:
             np.savez(fh, dense=np.asarray(features))
@@ -105,8 +114,6 @@ def save_matrix(path, features) -> None:
 
 def load_matrix(path):
     """A matrix written by :func:`save_matrix` (dense ndarray or scipy CSR), or a ``.npy`` array."""
-    import scipy.sparse as sp
-
     if str(path).endswith(".npy"):
         return np.load(path)
     with np.load(path, allow_pickle=False) as npz:

@@ -16,6 +16,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
 from sklearn.metrics.cluster import contingency_matrix
 
+from deepclust.features import to_dense
+
 NOISE = -1
 
 
@@ -65,9 +67,7 @@ def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int =
     Silhouette is estimated on a seeded sample of ``max_silhouette_rows`` rows for
     large data (it is quadratic in the number of rows).
     """
-    if hasattr(features, "toarray"):  # sparse bag-of-words: Davies-Bouldin needs dense rows
-        features = features.toarray()
-    features = np.asarray(features)
+    features = to_dense(features)  # Davies-Bouldin needs dense rows
     y_pred = np.asarray(y_pred)
     keep = y_pred != NOISE
     X, labels = features[keep], y_pred[keep]

@@ -17,6 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from deepclust.features import is_sparse  # noqa: E402
+
 log = logging.getLogger(__name__)
 
 EMBEDDING_LAYER = "embedding"
@@ -63,12 +65,6 @@ class EpochProgress(keras.callbacks.Callback):
         losses = " ".join(f"{k}={v:.5f}" for k, v in (logs or {}).items())
         log.info("epoch %d/%d %s (%.2f s)", epoch + 1, self.epochs, losses,
                  time.perf_counter() - self._start)
-
-
-def is_sparse(features) -> bool:
-    import scipy.sparse as sp
-
-    return sp.issparse(features)
 
 
 class DenseBatches(keras.utils.PyDataset):

@@ -78,9 +78,9 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
     :data:`TSNE_MAX_ROWS` rows, UMAP above).
     """
     method = view_method(method, features.shape[0])
-    import scipy.sparse as sp
+    from deepclust.features import is_sparse
 
-    if sp.issparse(features):  # bag-of-words: t-SNE/UMAP of a 50-d truncated SVD
+    if is_sparse(features):  # bag-of-words: t-SNE/UMAP of a 50-d truncated SVD
         from sklearn.decomposition import TruncatedSVD
         features = TruncatedSVD(n_components=min(50, features.shape[1] - 1),
                                 random_state=seed).fit_transform(features)
