@@ -66,6 +66,7 @@ def is_local_path(url: str) -> bool:
 def acquire_file(dataset: str, key: str, entry: dict, folder: Path) -> dict:
     dest = folder / file_name(entry)
     expected = entry.get("sha256")
+    verified = False
     if entry.get("url") and is_local_path(entry["url"]):
         dest = Path(entry["url"])  # the user's own file: used in place, not copied
         if not dest.is_file():
@@ -73,6 +74,7 @@ def acquire_file(dataset: str, key: str, entry: dict, folder: Path) -> dict:
                                 f"(datasets.{dataset}.source.files.{key}.url)")
     elif entry.get("url"):
         fetch(entry["url"], dest, expected)
+        verified = expected is not None  # fetch checked the digest while streaming
     elif entry.get("kaggle") and kaggle_credentials() and not dest.exists():
         fetch_from_kaggle(entry, dest)
     elif not dest.exists():
@@ -82,7 +84,7 @@ def acquire_file(dataset: str, key: str, entry: dict, folder: Path) -> dict:
                if entry.get("kaggle") else "")
         raise DownloadError(f"datasets.{dataset}.source.files.{key}: no url is configured and "
                             f"{dest} does not exist; download it{how} and put it at {dest}")
-    actual = sha256_of(dest)
+    actual = expected if verified else sha256_of(dest)
     if expected and actual != expected:
         raise DownloadError(f"{dest}: checksum mismatch: expected sha256 {expected}, got {actual} "
                             f"(datasets.{dataset}.source.files.{key}.sha256)")
