@@ -36,10 +36,6 @@ class Dataset:
     labels: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
 
-    @property
-    def features(self) -> np.ndarray:
-        return self.data
-
     def __post_init__(self):
         n = len(self.data)
         if len(self.ids) != n:

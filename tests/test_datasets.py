@@ -13,7 +13,7 @@ DIGITS = {"modality": "image", "source": {"kind": "sklearn", "name": "digits"},
 
 def test_digits_loads_with_labels_and_ids():
     ds = load_dataset("digits", DIGITS)
-    assert ds.features.shape == (1797, 64) and ds.features.dtype == np.float32
+    assert ds.data.shape == (1797, 64) and ds.data.dtype == np.float32
     assert sorted(np.unique(ds.labels)) == list(range(10))
     assert (ds.ids == np.arange(1797)).all()
     assert ds.meta["image_shape"] == [8, 8, 1]
