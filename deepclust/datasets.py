@@ -43,6 +43,15 @@ class Dataset:
         if self.labels is not None and len(self.labels) != n:
             raise DatasetError(f"{len(self.labels)} labels for {n} rows")
 
+    def head(self, n: int | None) -> "Dataset":
+        """The first ``n`` rows (all of them when ``n`` is None or not smaller)."""
+        if n is None or n >= len(self.data):
+            return self
+        data = self.data.iloc[:n].reset_index(drop=True) if isinstance(self.data, pd.DataFrame) \
+            else self.data[:n]
+        labels = None if self.labels is None else self.labels[:n]
+        return Dataset(data, self.ids[:n], labels, dict(self.meta, sliced_from=len(self.data)))
+
 
 def load_sklearn(name: str, spec: dict, files: dict) -> Dataset:
     """A dataset bundled with scikit-learn (no download): ``digits``, ``iris``, ``wine``, ``breast_cancer``."""

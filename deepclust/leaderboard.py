@@ -10,19 +10,27 @@ import pandas as pd
 
 METRICS = ["acc", "nmi", "ari", "silhouette", "davies_bouldin", "calinski_harabasz",
            "n_clusters", "noise_fraction"]
-STAGES = ["prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster", "evaluate"]
+STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster",
+          "evaluate"]
 
 
-def read_benchmark_seconds(path) -> float:
-    """Wall-clock seconds recorded in a Snakemake ``benchmark:`` file."""
-    return float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+def read_benchmark(path) -> tuple[float, float]:
+    """Wall-clock seconds and peak resident memory (MB; NaN if not measured) of a
+    Snakemake ``benchmark:`` file."""
+    row = pd.read_csv(path, sep="\t", na_values=["-", "NA"]).iloc[0]
+    return float(row["s"]), float(pd.to_numeric(row.get("max_rss"), errors="coerce"))
 
 
 def load_run(metrics_path, benchmark_paths: dict) -> dict:
-    """One run: its metrics JSON plus ``seconds`` per stage from benchmark files."""
+    """One run: its metrics JSON plus ``seconds`` per stage and ``peak_rss_mb`` (the
+    largest of its stages) from benchmark files."""
     with open(metrics_path) as fh:
         run = json.load(fh)
-    run["seconds"] = {stage: read_benchmark_seconds(p) for stage, p in benchmark_paths.items()}
+    measured = {stage: read_benchmark(p) for stage, p in benchmark_paths.items()}
+    run["seconds"] = {stage: seconds for stage, (seconds, _) in measured.items()}
+    run["seconds"]["total"] = sum(run["seconds"].values())
+    peaks = [rss for _, rss in measured.values() if not math.isnan(rss)]
+    run["peak_rss_mb"] = max(peaks) if peaks else None
     return run
 
 
@@ -32,8 +40,7 @@ def aggregate(runs: list[dict]) -> pd.DataFrame:
     for run in runs:
         rec = {"dataset": run["dataset"], "pipeline": run["pipeline"], "seed": run["seed"]}
         rec.update({m: run.get(m) for m in METRICS})
-        rec.update({f"{s}_s": run["seconds"].get(s) for s in STAGES})
-        rec["total_s"] = sum(run["seconds"].values())
+        rec.update({f"{s}_s": run["seconds"].get(s) for s in STAGES + ["total"]})
         records.append(rec)
     frame = pd.DataFrame.from_records(records)
     rows = []
@@ -76,6 +83,7 @@ def to_markdown(board: pd.DataFrame) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     note = ("\nScores: mean ± standard deviation over seeds. Times: mean wall-clock seconds per "
             "seed from Snakemake benchmark files; `total` adds every stage of the pipeline's "
-            "chain (prepare, vectorize, train, embed, reduce, choose K, cluster, evaluate), "
+            "chain (download, prepare, vectorize, train, embed, reduce, choose K, cluster, "
+            "evaluate), "
             "counting shared jobs in each pipeline that uses them.\n")
     return "\n".join(lines) + "\n" + note

@@ -51,20 +51,50 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     return optimizer
 
 
-class EpochProgress(keras.callbacks.Callback):
-    """Log one line per epoch: losses and seconds (goes to the rule's log file)."""
+def dense_flops(model: keras.Model) -> tuple[int, int]:
+    """Floating-point operations per sample of the model's Dense layers: ``(forward, training)``.
 
-    def __init__(self, epochs: int):
+    A Dense layer with ``n_in`` inputs and ``n_out`` units costs ``2 n_in n_out``
+    per sample forward (multiply-add); backward costs the same again for the
+    weight gradient and for the input gradient, except that the first layer
+    needs no input gradient. Biases and activations are ignored (< 1%).
+    """
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    costs = [2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1]) for layer in layers]
+    forward = sum(costs)
+    training = 3 * forward - (costs[0] if costs else 0)
+    return forward, training
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """Log one line per epoch (losses, seconds, samples/s, GFLOP/s) and keep the epoch times."""
+
+    def __init__(self, epochs: int, n_train: int = 0, n_val: int = 0, flops=(0, 0)):
         super().__init__()
         self.epochs = epochs
+        self.n_train, self.n_val = n_train, n_val
+        self.flops_per_epoch = n_train * flops[1] + n_val * flops[0]
+        self.seconds: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._start
+        self.seconds.append(seconds)
         losses = " ".join(f"{k}={v:.5f}" for k, v in (logs or {}).items())
-        log.info("epoch %d/%d %s (%.2f s)", epoch + 1, self.epochs, losses,
-                 time.perf_counter() - self._start)
+        log.info("epoch %d/%d %s (%.2f s, %.0f samples/s, %.1f GFLOP/s)", epoch + 1,
+                 self.epochs, losses, seconds, self.n_train / seconds,
+                 self.flops_per_epoch / seconds / 1e9)
+
+    def throughput(self) -> dict:
+        """Training speed from the median epoch, leaving out the first (graph tracing/compiling)."""
+        steady = self.seconds[1:] or self.seconds
+        seconds = float(np.median(steady)) if steady else float("nan")
+        return {"epochs_run": len(self.seconds), "seconds_total": float(sum(self.seconds)),
+                "seconds_per_epoch": seconds, "n_train": self.n_train, "n_val": self.n_val,
+                "samples_per_second": self.n_train / seconds,
+                "gflops": self.flops_per_epoch / seconds / 1e9}
 
 
 class DenseBatches(keras.utils.PyDataset):
@@ -97,18 +127,39 @@ class DenseBatches(keras.utils.PyDataset):
             self.rng.shuffle(self.order)
 
 
+#: sparse features up to this size (as dense float32) are made dense once for training;
+#: larger ones are made dense one batch at a time (slower: about a third of the speed)
+DENSE_INPUT_MAX_BYTES = 4 * 2**30
+
+
+def dense_if_small(features, max_bytes: int | None = None):
+    """Sparse features as a dense float32 array when that fits in ``max_bytes``
+    (default :data:`DENSE_INPUT_MAX_BYTES`)."""
+    max_bytes = DENSE_INPUT_MAX_BYTES if max_bytes is None else max_bytes
+    if is_sparse(features) and features.shape[0] * features.shape[1] * 4 <= max_bytes:
+        log.info("densifying %d x %d sparse features (%.0f MB) for training",
+                 *features.shape, features.shape[0] * features.shape[1] * 4 / 2**20)
+        return features.toarray().astype(np.float32)
+    return features
+
+
 def train_autoencoder(features, settings: dict, seed: int):
     """Build, compile and fit the autoencoder described by the encoder ``settings``.
 
-    Returns ``(model, history)`` where history is a dict of per-epoch lists
-    (``loss`` and, with a validation split, ``val_loss``).
+    Returns ``(model, history, throughput)``: history is a dict of per-epoch
+    lists (``loss`` and, with a validation split, ``val_loss``); throughput
+    the training speed (:meth:`EpochProgress.throughput` plus FLOPs per sample).
     """
+    features = dense_if_small(features)
     model = build_dense_autoencoder(features.shape[1], settings["hidden_units"],
                                     settings["embedding_dim"], settings["activation"])
     model.compile(optimizer=make_optimizer(settings["optimizer"], settings["learning_rate"]),
                   loss=settings["loss"])
     validation_split = settings["validation_split"]
-    callbacks = [EpochProgress(settings["epochs"])]
+    n_val = int(features.shape[0] * validation_split)  # Keras takes the last rows
+    flops = dense_flops(model)
+    progress = EpochProgress(settings["epochs"], features.shape[0] - n_val, n_val, flops)
+    callbacks = [progress]
     stopping = settings.get("early_stopping") or {}
     if stopping.get("patience"):
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -118,7 +169,6 @@ def train_autoencoder(features, settings: dict, seed: int):
     log.info("training %s (%d parameters) on %d x %d, seed %d",
              model.name, model.count_params(), *features.shape, seed)
     if is_sparse(features):  # same split as Keras' validation_split: the last rows
-        n_val = int(features.shape[0] * validation_split)
         n_train = features.shape[0] - n_val
         train = DenseBatches(features[:n_train], settings["batch_size"], True, seed)
         val = DenseBatches(features[n_train:], settings["batch_size"], False, seed) \
@@ -129,7 +179,12 @@ def train_autoencoder(features, settings: dict, seed: int):
         history = model.fit(features, features, epochs=settings["epochs"],
                             batch_size=settings["batch_size"], validation_split=validation_split,
                             shuffle=True, callbacks=callbacks, verbose=0)
-    return model, history.history
+    throughput = {**progress.throughput(), "batch_size": settings["batch_size"],
+                  "forward_flops_per_sample": flops[0], "training_flops_per_sample": flops[1]}
+    log.info("training throughput: %.0f samples/s, %.1f GFLOP/s (median epoch %.2f s)",
+             throughput["samples_per_second"], throughput["gflops"],
+             throughput["seconds_per_epoch"])
+    return model, history.history, throughput
 
 
 def embed(autoencoder: keras.Model, features, batch_size: int = 1024) -> np.ndarray:

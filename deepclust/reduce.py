@@ -32,14 +32,30 @@ def import_umap():
     return umap
 
 
+def reducer_threads(settings: dict, threads: int) -> int:
+    """How many threads a reducer can use without losing determinism (or, for UMAP
+    with ``parallel: true``, giving it up on purpose)."""
+    if settings["kind"] == "umap" and not settings.get("parallel", False):
+        return 1  # umap-learn is single-threaded whenever it has a random_state
+    return threads
+
+
 def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
-    """A scikit-learn style reducer (``fit_transform``) from a reducer config entry."""
+    """A scikit-learn style reducer (``fit_transform``) from a reducer config entry.
+
+    UMAP is seeded (``random_state``) and therefore single-threaded unless the
+    entry says ``parallel: true``: then it runs on ``n_jobs`` threads without a
+    random_state, and its layout differs slightly from run to run.
+    """
     kind = settings["kind"]
+    n_jobs = reducer_threads(settings, n_jobs)
     if kind == "umap":
         umap = import_umap()
+        parallel = settings.get("parallel", False)
         return umap.UMAP(n_components=settings["n_components"],
                          n_neighbors=settings["n_neighbors"], min_dist=settings["min_dist"],
-                         metric=settings["metric"], random_state=seed, n_jobs=n_jobs,
+                         metric=settings["metric"], n_epochs=settings.get("n_epochs"),
+                         random_state=None if parallel else seed, n_jobs=n_jobs,
                          verbose=True)
     if kind == "isomap":
         from sklearn.manifold import Isomap
@@ -48,16 +64,19 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
     raise ValueError(f"unknown reducer kind {kind!r}")
 
 
-def reduce(features: np.ndarray, settings: dict, seed: int) -> np.ndarray:
+def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) -> np.ndarray:
     """Fit the reducer on ``features`` and return the low-dimensional embedding."""
     n_neighbors = settings.get("n_neighbors")
     if n_neighbors is not None and n_neighbors >= features.shape[0]:
         raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {features.shape[0]} rows")
-    np.random.seed(seed)  # Isomap's ARPACK start vector comes from NumPy's global state
+    # Isomap's ARPACK start vector, and the initial layout of an unseeded (parallel)
+    # UMAP, come from NumPy's global state
+    np.random.seed(seed)
     start = time.perf_counter()
-    embedding = make_reducer(settings, seed).fit_transform(features)
-    log.info("%s: %d x %d -> %d x %d in %.1f s", settings["kind"], *features.shape,
-             *embedding.shape, time.perf_counter() - start)
+    embedding = make_reducer(settings, seed, threads).fit_transform(features)
+    log.info("%s: %d x %d -> %d x %d in %.1f s on %d thread(s)", settings["kind"],
+             *features.shape, *embedding.shape, time.perf_counter() - start,
+             reducer_threads(settings, threads))
     return np.asarray(embedding, dtype=np.float32)
 
 

@@ -12,6 +12,7 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 
 from deepclust.cluster import NEEDS_K
+from deepclust.reduce import reducer_threads
 from deepclust.config import (
     NONE,
     ConfigError,

@@ -8,6 +8,7 @@ rule train_autoencoder:
     output:
         model=f"{PATHS['encoded']}/autoencoder.keras",
         history=f"{PATHS['encoded']}/history.csv",
+        throughput=f"{PATHS['encoded']}/training.json",
         figure=report(
             f"{PATHS['encoded']}/loss.png",
             caption="../report/loss.rst",
@@ -17,7 +18,7 @@ rule train_autoencoder:
     params:
         settings=lambda w: config["encoders"][w.encoder],
         seed=lambda w: int(w.seed),
-    threads: 1
+    threads: config["threads"]
     log:
         log_path("train_autoencoder"),
     benchmark:
@@ -36,7 +37,7 @@ rule embed_autoencoder:
         embedding=f"{PATHS['encoded']}/embedding.npy",
     params:
         seed=lambda w: int(w.seed),
-    threads: 1
+    threads: config["threads"]
     log:
         log_path("embed_autoencoder"),
     benchmark:

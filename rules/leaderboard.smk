@@ -12,6 +12,7 @@ rule leaderboard:
             category="Leaderboard",
         ),
         markdown=f"{RESULTS}/leaderboard.md",
+        runs=f"{RESULTS}/runs.json",
     params:
         runs=leaderboard_runs(),
     log:

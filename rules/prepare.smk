@@ -13,6 +13,7 @@ rule prepare_dataset:
         source=lambda w: config["datasets"][w.dataset]["source"],
         labels=lambda w: config["datasets"][w.dataset]["labels"],
         text=lambda w: text_cleaning(w.dataset),
+        max_rows=lambda w: config["datasets"][w.dataset]["max_rows"],
     log:
         log_path("prepare_dataset"),
     benchmark:

@@ -9,6 +9,7 @@ rule reduce_embedding:
     params:
         settings=lambda w: config["reducers"][w.reducer],
         seed=lambda w: int(w.seed),
+    threads: lambda w: reducer_threads(config["reducers"][w.reducer], config["threads"])
     log:
         log_path("reduce_embedding"),
     benchmark:

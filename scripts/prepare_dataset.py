@@ -9,5 +9,6 @@ with logged(snakemake):
     spec = {"modality": snakemake.params.modality, "source": snakemake.params.source,
             "labels": snakemake.params.labels}
     files = local_files(snakemake.input.get("manifest"))
-    dataset = clean(load_dataset(name, spec, files), name, snakemake.params.text)
+    loaded = load_dataset(name, spec, files).head(snakemake.params.max_rows)
+    dataset = clean(loaded, name, snakemake.params.text)
     write_prepared(dataset, snakemake.output.data, snakemake.output.rows, snakemake.output.meta)

@@ -10,5 +10,5 @@ from deepclust.seeding import seed_everything
 with logged(snakemake):
     seed_everything(snakemake.params.seed)
     embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
-                       snakemake.params.seed)
+                       snakemake.params.seed, snakemake.threads)
     np.save(snakemake.output.embedding, embedding)

@@ -1,4 +1,6 @@
-"""Train an autoencoder; save the model, its history (CSV) and the loss curve."""
+"""Train an autoencoder; save the model, its history (CSV), its speed (JSON) and the loss curve."""
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -13,9 +15,11 @@ with logged(snakemake):
     from deepclust.models import train_autoencoder
     from deepclust.plots import plot_loss_curve
 
-    model, history = train_autoencoder(load_matrix(snakemake.input.features),
-                                       snakemake.params.settings, seed)
+    model, history, throughput = train_autoencoder(load_matrix(snakemake.input.features),
+                                                   snakemake.params.settings, seed)
     model.save(snakemake.output.model)
+    with open(snakemake.output.throughput, "w") as fh:
+        json.dump(dict(throughput, seed=seed, threads=snakemake.threads), fh, indent=2)
     frame = pd.DataFrame(history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame.to_csv(snakemake.output.history, index=False)

@@ -28,6 +28,20 @@ def test_unknown_bundled_dataset_names_the_setting():
         load_dataset("x", dict(DIGITS, source={"kind": "sklearn", "name": "nope"}))
 
 
+def test_head_keeps_the_first_rows_of_every_modality():
+    import pandas as pd
+
+    ds = load_dataset("digits", DIGITS).head(100)
+    assert ds.data.shape == (100, 64) and ds.ids.tolist() == list(range(100))
+    assert len(ds.labels) == 100 and ds.meta["sliced_from"] == 1797
+    text = Dataset(["a", "b", "c"], np.arange(3), np.array([0, 1, 0])).head(2)
+    assert text.data == ["a", "b"] and text.labels.tolist() == [0, 1]
+    table = Dataset(pd.DataFrame({"x": [1, 2, 3]}, index=[5, 6, 7]), np.arange(3)).head(1)
+    assert table.data["x"].tolist() == [1] and table.data.index.tolist() == [0]
+    whole = load_dataset("digits", DIGITS)
+    assert whole.head(None) is whole and whole.head(5000) is whole
+
+
 def test_clean_drops_rows_with_missing_values():
     X = np.array([[1, 2], [np.nan, 1], [3, np.inf], [4, 5]], dtype=np.float32)
     ds = clean(Dataset(X, np.arange(4), np.array([0, 1, 1, 1])), "t")

@@ -9,6 +9,7 @@ def _run(pipeline, seed, acc, train=None):
     seconds = {"prepare": 1.0, "cluster": 2.0}
     if train is not None:
         seconds["train"] = train
+    seconds["total"] = sum(seconds.values())
     return {"dataset": "d", "pipeline": pipeline, "seed": seed, "acc": acc, "nmi": 0.5,
             "ari": None, "silhouette": 0.1, "davies_bouldin": 1.0, "calinski_harabasz": 10.0,
             "n_clusters": 3, "noise_fraction": 0.0, "seconds": seconds}
@@ -27,10 +28,13 @@ def test_aggregate_means_and_stds_over_seeds():
     assert md.count("\n| d |") == 2
 
 
-def test_load_run_reads_benchmark_seconds(tmp_path):
+def test_load_run_reads_benchmark_seconds_and_peak_memory(tmp_path):
     metrics = tmp_path / "metrics.json"
     metrics.write_text(json.dumps({"dataset": "d", "pipeline": "p", "seed": 0, "acc": 1.0}))
-    bench = tmp_path / "b.tsv"
-    bench.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t100\n")
-    run = load_run(metrics, {"train": bench})
-    assert run["seconds"] == {"train": 12.5} and run["acc"] == 1.0
+    train, cluster, short = tmp_path / "t.tsv", tmp_path / "c.tsv", tmp_path / "s.tsv"
+    train.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t812.4\n")
+    cluster.write_text("s\th:m:s\tmax_rss\n2.0\t0:00:02\t300\n")
+    short.write_text("s\th:m:s\tmax_rss\n0.1\t0:00:00\t-\n")  # too short to sample
+    run = load_run(metrics, {"train": train, "cluster": cluster, "prepare": short})
+    assert run["seconds"] == {"train": 12.5, "cluster": 2.0, "prepare": 0.1, "total": 14.6}
+    assert run["peak_rss_mb"] == 812.4 and run["acc"] == 1.0

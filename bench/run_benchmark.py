@@ -1,0 +1,151 @@
+"""The benchmark: `make bench` (see README.md, "Benchmark").
+
+Runs the real workflow (download rule included, through file:// URLs of the
+local data folder) on each phase of bench/config.yaml in a scratch folder,
+measures the machine's matrix-multiply throughput in the same run, and writes
+bench/results.json and bench/RESULTS.md.
+
+    .venv/bin/python bench/run_benchmark.py [--data ../shared/data] [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from deepclust.bench import (  # noqa: E402
+    deep_merge,
+    localise_urls,
+    machine_description,
+    matmul_gflops,
+    results_markdown,
+    run_record,
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
+                        help="folder with the benchmark's data files (default: ../shared/data)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "work",
+                        help="scratch folder for the workflow's results (wiped first)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench",
+                        help="where results.json and RESULTS.md are written")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--phases", type=int, nargs="*",
+                        help="run only these phases of bench/config.yaml (0-based)")
+    parser.add_argument("--seeds", type=int, nargs="*", help="override every phase's seeds")
+    return parser.parse_args(argv)
+
+
+def phase_config(base: dict, bench: dict, run: dict, data: Path) -> dict:
+    return localise_urls(deep_merge(deep_merge(base, bench), {"run": run}), data)
+
+
+def run_snakemake(workdir: Path, cores: int, log) -> None:
+    """Run the workflow up to the leaderboard (no figures), echoing its progress."""
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+           "--directory", str(workdir), "--cores", str(cores),
+           "--configfile", str(workdir / "config.yaml"), "results/leaderboard.csv"]
+    print("$", " ".join(cmd), flush=True)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          bufsize=1) as proc:
+        for line in proc.stdout:
+            log.write(line)
+            if line.startswith(("rule ", "    wildcards:", "Finished job", "Error")) \
+                    or "steps" in line:
+                print("  " + line.rstrip(), flush=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"the workflow failed (exit {proc.returncode}); see {log.name} and "
+                         f"{workdir}/results/logs/")
+
+
+def training_throughputs(workdir: Path, config: dict, runs: list[dict]) -> list[dict]:
+    """training.json of every (dataset, encoder, seed) the runs trained."""
+    found = {}
+    for run in runs:
+        encoder = config["pipelines"][run["pipeline"]].get("encoder", "none")
+        if encoder == "none":
+            continue
+        path = (workdir / "results" / run["dataset"] / "encoded" / encoder
+                / f"seed{run['seed']}" / "training.json")
+        found[(run["dataset"], encoder, run["seed"])] = dict(
+            json.loads(path.read_text()), dataset=run["dataset"], encoder=encoder)
+    return list(found.values())
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    bench = yaml.safe_load((ROOT / "bench" / "config.yaml").read_text())
+    phases = bench.pop("phases")
+    if args.phases is not None:
+        phases = [phases[i] for i in args.phases]
+    if not args.data.is_dir():
+        raise SystemExit(f"--data {args.data}: no such folder (the benchmark reads MNIST and "
+                         "IMDB from there; see ../shared/data/README.md)")
+
+    print(f"measuring {args.cores}-thread float32 matrix multiply ...", flush=True)
+    matmul = matmul_gflops(args.cores)
+    print(f"matmul: {matmul:.1f} GFLOP/s", flush=True)
+
+    if args.workdir.exists():
+        shutil.rmtree(args.workdir)
+    args.workdir.mkdir(parents=True)
+    runs, trainings = [], []
+    with open(args.workdir / "snakemake.log", "w") as log:
+        for phase in phases:
+            run = dict(phase["run"], **({"seeds": args.seeds} if args.seeds else {}))
+            print(f"\n== {phase['name']}: {run}", flush=True)
+            config = phase_config(base, bench, run, args.data)
+            (args.workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+            run_snakemake(args.workdir, args.cores, log)
+            phase_runs = json.loads((args.workdir / "results" / "runs.json").read_text())
+            runs += [run_record(r) for r in phase_runs]
+            trainings += training_throughputs(args.workdir, config, phase_runs)
+
+    n2d = [t for t in trainings if t["dataset"] == "mnist-test"] or trainings
+    ae_gflops = statistics.median(t["gflops"] for t in n2d)
+    results = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine_description(),
+        "matmul_gflops": round(matmul, 1),
+        "autoencoder_gflops": round(ae_gflops, 1),
+        "autoencoder_samples_per_second": round(
+            statistics.median(t["samples_per_second"] for t in n2d)),
+        "autoencoder_to_matmul": round(ae_gflops / matmul, 3),
+        "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",
+                                          "epochs_run", "seconds_per_epoch",
+                                          "samples_per_second", "gflops")}
+                      for t in trainings],
+        "benchmark_seconds": round(time.perf_counter() - started),
+        "runs": runs,
+    }
+    print(f"\nautoencoder training: {ae_gflops:.1f} GFLOP/s = "
+          f"{100 * ae_gflops / matmul:.0f}% of the {matmul:.1f} GFLOP/s matrix multiply",
+          flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    notes = (ROOT / "bench" / "NOTES.md")
+    markdown = results_markdown(results, notes.read_text() if notes.exists() else "")
+    (args.out / "RESULTS.md").write_text(markdown)
+    print(markdown)
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} "
+          f"({results['benchmark_seconds'] / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""Benchmark helpers: machine throughput, config merging and the results tables.
+
+``bench/run_benchmark.py`` (``make bench``) runs the real workflow on the
+benchmark datasets and uses these helpers to measure the machine and to write
+``bench/results.json`` and ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+#: what a run record in results.json holds, in this order
+RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "seconds", "peak_rss_mb"]
+#: stages shown in the tables, in chain order
+STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k",
+          "cluster", "evaluate"]
+
+
+def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5) -> float:
+    """Dense float32 ``n x n`` matrix-multiply throughput of TensorFlow on ``threads``
+    threads, in GFLOP/s (``2 n^3`` operations per product; median of ``repeats``)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # already initialised in this process: measure as configured
+        pass
+    rng = np.random.default_rng(0)
+    a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+    b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+    product = tf.function(tf.linalg.matmul)
+    product(a, b).numpy()  # trace and warm up
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            c = product(a, b)
+        c.numpy()
+        rates.append(2 * n**3 * inner / (time.perf_counter() - start) / 1e9)
+    return float(statistics.median(rates))
+
+
+def machine_description() -> str:
+    """CPU model, cores, memory, OS and the versions that matter for speed."""
+    cpu = platform.processor() or platform.machine()
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name") and cpu in ("", platform.machine()):
+                    cpu = line.split(":", 1)[1].strip()
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    simd = "/".join(f for f in ("avx512f", "avx2", "fma") if f in flags)
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        memory = float("nan")
+    versions = []
+    for module in ("tensorflow", "keras", "umap", "sklearn"):
+        try:
+            versions.append(f"{module} {__import__(module).__version__}")
+        except Exception:  # noqa: BLE001 - a missing package is just not listed
+            pass
+    return (f"{cpu}{f' ({simd})' if simd else ''}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            + ", ".join(versions))
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``base`` updated by ``override``, recursing into dicts (as Snakemake merges --configfile)."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def localise_urls(config: dict, data_dir) -> dict:
+    """Replace ``{data}`` in every file url of every dataset by ``data_dir`` (absolute)."""
+    config = copy.deepcopy(config)
+    data_dir = os.path.abspath(data_dir)
+    for spec in config.get("datasets", {}).values():
+        for entry in spec.get("source", {}).get("files", {}).values():
+            if "url" in entry:
+                entry["url"] = entry["url"].replace("{data}", data_dir)
+    return config
+
+
+def run_record(run: dict) -> dict:
+    """A run of the workflow's runs.json, reduced to the results.json run schema."""
+    record = {key: run.get(key) for key in RUN_KEYS}
+    record["seconds"] = {k: round(float(v), 2) for k, v in run["seconds"].items()}
+    return record
+
+
+def _stats(values) -> dict:
+    values = np.asarray([v for v in values if v is not None], dtype=float)
+    if len(values) == 0:
+        return {"mean": float("nan"), "std": float("nan"), "min": float("nan"),
+                "max": float("nan")}
+    return {"mean": float(values.mean()), "std": float(values.std(ddof=0)),
+            "min": float(values.min()), "max": float(values.max())}
+
+
+def summarize(runs: list[dict]) -> list[dict]:
+    """Per (dataset, pipeline): number of seeds and mean/std/min/max of scores, total
+    seconds and peak memory, and the median seconds of each stage."""
+    groups: dict[tuple, list[dict]] = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["pipeline"]), []).append(run)
+    rows = []
+    for (dataset, pipeline), group in groups.items():
+        row = {"dataset": dataset, "pipeline": pipeline, "seeds": [r["seed"] for r in group]}
+        for key in ("acc", "nmi", "ari", "peak_rss_mb"):
+            row[key] = _stats(r[key] for r in group)
+        row["total_s"] = _stats(r["seconds"]["total"] for r in group)
+        row["stage_s"] = {stage: float(np.median([r["seconds"][stage] for r in group]))
+                          for stage in STAGES if all(stage in r["seconds"] for r in group)}
+        rows.append(row)
+    return rows
+
+
+def _fmt(stats: dict, digits: int) -> list[str]:
+    return [f"{stats[k]:.{digits}f}" for k in ("mean", "std", "min", "max")]
+
+
+def results_markdown(results: dict, notes: str = "") -> str:
+    """bench/RESULTS.md: scores and times (mean, std, min, max over seeds), stage
+    times, every run, and the throughput measurements."""
+    summary = summarize(results["runs"])
+    lines = ["# Benchmark results", "",
+             f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
+             f"Command: `make bench` ({results.get('benchmark_seconds', float('nan')) / 60:.1f} "
+             "min for the whole benchmark)", "",
+             "## Scores and wall time per seed", "",
+             "Mean, standard deviation, minimum and maximum over seeds. Time: the whole chain "
+             "of one seed (download, prepare, vectorize, train, embed, reduce, cluster, "
+             "evaluate; shared jobs counted in every seed) from Snakemake's benchmark files.",
+             "",
+             "| dataset | pipeline | seeds | ACC mean | std | min | max | NMI mean | std | min "
+             "| max | ARI mean | std | min | max | seconds mean | std | min | max | peak RSS MB |",
+             "|" + "---|" * 20]
+    for row in summary:
+        cells = [row["dataset"], row["pipeline"], str(len(row["seeds"]))]
+        cells += _fmt(row["acc"], 3) + _fmt(row["nmi"], 3) + _fmt(row["ari"], 3)
+        cells += _fmt(row["total_s"], 0) + [f"{row['peak_rss_mb']['max']:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Median seconds per stage", "",
+              "| dataset | pipeline | " + " | ".join(STAGES) + " |",
+              "|" + "---|" * (len(STAGES) + 2)]
+    for row in summary:
+        cells = [row["dataset"], row["pipeline"]] + [
+            f"{row['stage_s'][s]:.1f}" if s in row["stage_s"] else "–" for s in STAGES]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Every run", "", "| dataset | pipeline | seed | ACC | NMI | ARI | seconds "
+              "| train s | reduce s | peak RSS MB |", "|" + "---|" * 10]
+    for run in results["runs"]:
+        s = run["seconds"]
+        lines.append(f"| {run['dataset']} | {run['pipeline']} | {run['seed']} | {run['acc']:.4f} "
+                     f"| {run['nmi']:.4f} | {run['ari']:.4f} | {s['total']:.0f} "
+                     f"| {s.get('train', float('nan')):.0f} | {s.get('reduce', float('nan')):.0f} "
+                     f"| {run['peak_rss_mb'] or float('nan'):.0f} |")
+    lines += ["", "## Throughput", "",
+              f"- Dense float32 matrix multiply (2048 x 2048, TensorFlow): "
+              f"{results['matmul_gflops']:.1f} GFLOP/s.",
+              f"- Autoencoder training (median epoch of the MNIST N2D runs, first epoch left "
+              f"out): {results['autoencoder_samples_per_second']:.0f} samples/s, "
+              f"{results['autoencoder_gflops']:.1f} GFLOP/s = "
+              f"{100 * results['autoencoder_to_matmul']:.0f}% of the matrix multiply "
+              "(FLOPs counted from the layer sizes: 2 per multiply-add forward, twice that "
+              "backward).", "",
+              "| dataset | encoder | seed | threads | batch | epochs | s/epoch | samples/s "
+              "| GFLOP/s |", "|" + "---|" * 9]
+    for t in results.get("trainings", []):
+        lines.append(f"| {t['dataset']} | {t['encoder']} | {t['seed']} | {t['threads']} "
+                     f"| {t['batch_size']} | {t['epochs_run']} | {t['seconds_per_epoch']:.2f} "
+                     f"| {t['samples_per_second']:.0f} | {t['gflops']:.1f} |")
+    if notes:
+        lines += ["", notes.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
+                               n_features: int = 784, hidden_units=(500, 500, 2000),
+                               embedding_dim: int = 10, batch_size: int = 256) -> dict:
+    """Train the N2D autoencoder on random data for a few epochs (no validation split)
+    and return :func:`deepclust.models.train_autoencoder`'s throughput report."""
+    from deepclust.seeding import seed_everything
+
+    seed_everything(0, tensorflow=True, threads=threads)
+    from deepclust.models import train_autoencoder
+
+    features = np.random.default_rng(0).random((rows, n_features), dtype=np.float32)
+    settings = {"hidden_units": list(hidden_units), "embedding_dim": embedding_dim,
+                "activation": "relu", "optimizer": "adam", "learning_rate": 0.001,
+                "loss": "mse", "epochs": epochs, "batch_size": batch_size,
+                "validation_split": 0.0, "early_stopping": {}}
+    return train_autoencoder(features, settings, seed=0)[2]

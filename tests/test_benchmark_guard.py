@@ -1,0 +1,50 @@
+"""Fast guards of the benchmark's targets (`make bench` measures them in full):
+N2D quality on a 2,000-image slice of the MNIST test split, through the real
+download rule and the benchmark's own settings, and autoencoder training speed
+relative to the machine's matrix multiply."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_workflow
+from dataserver import DATA
+from deepclust.bench import deep_merge, localise_urls
+
+pytestmark = pytest.mark.workflow
+
+
+def bench_config(run: dict) -> dict:
+    """The benchmark's config (config.yaml + bench/config.yaml) for ``run``."""
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    bench = yaml.safe_load((ROOT / "bench" / "config.yaml").read_text())
+    bench.pop("phases")
+    return localise_urls(deep_merge(deep_merge(base, bench), {"run": run}), DATA)
+
+
+def test_n2d_on_a_2000_image_slice_of_mnist_test(tmp_path):
+    config = bench_config({"datasets": ["mnist-test"], "pipelines": ["n2d"], "seeds": [0]})
+    config["datasets"]["mnist-test"]["max_rows"] = 2000
+    run_workflow(tmp_path, config, "results/leaderboard.csv")
+    (run,) = json.loads((tmp_path / "results/runs.json").read_text())
+    assert run["n_rows"] == 2000
+    assert run["acc"] >= ACC_FLOOR and run["nmi"] >= NMI_FLOOR, run
+    training = json.loads(
+        (tmp_path / "results/mnist-test/encoded/ae/seed0/training.json").read_text())
+    assert training["n_train"] + training["n_val"] == 2000
+    assert training["threads"] == 2 and training["gflops"] > 0
+
+
+def test_autoencoder_training_keeps_up_with_matrix_multiply():
+    """Same process, same threads: training must reach a good share of the matmul rate
+    (the benchmark's target is 50%; this guard allows for noise)."""
+    code = ("import json; from deepclust.bench import autoencoder_training_speed, matmul_gflops;"
+            "speed = autoencoder_training_speed(threads=2);"
+            "print(json.dumps({'matmul': matmul_gflops(2), 'ae': speed['gflops']}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    measured = json.loads(out.strip().splitlines()[-1])
+    assert measured["ae"] >= 0.35 * measured["matmul"], measured
