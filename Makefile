@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean
+.PHONY: install run report test lint clean bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -35,3 +35,8 @@ lint: install
 
 clean:
 	rm -rf results .snakemake
+
+# The benchmark (README "Benchmark"): N2D on MNIST-test (5 seeds) and the IMDB recipe, from
+# ../shared/data through the download rule; writes bench/results.json and bench/RESULTS.md.
+bench: install
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES)

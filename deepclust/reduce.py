@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -23,13 +24,35 @@ def import_umap():
         return umap
     sys.modules["tensorflow"] = None  # makes "import tensorflow" raise ImportError
     try:
-        import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ImportWarning)
             import umap
     finally:
         del sys.modules["tensorflow"]
     return umap
+
+
+#: metrics scikit-learn's NearestNeighbors computes exactly (UMAP's names)
+EXACT_KNN_METRICS = {"euclidean", "cosine", "manhattan", "chebyshev", "correlation",
+                     "braycurtis", "canberra", "minkowski"}
+
+
+def exact_neighbors(features, n_neighbors: int, metric: str, n_jobs: int = 1):
+    """Exact k nearest neighbours of every row among all rows (itself included, as
+    umap-learn's own search does): ``(indices, distances)``.
+
+    Deterministic for any ``n_jobs``; on a 10-d autoencoder embedding of 10,000
+    rows it takes about a second, where umap-learn's approximate search spends
+    about half a minute compiling itself with numba in every new process.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if metric not in EXACT_KNN_METRICS:
+        raise ValueError(f"reducer metric {metric!r} has no exact nearest-neighbour search; "
+                         f"use one of {sorted(EXACT_KNN_METRICS)} or knn: approximate")
+    search = NearestNeighbors(n_neighbors=n_neighbors, metric=metric, n_jobs=n_jobs)
+    distances, indices = search.fit(features).kneighbors(features)
+    return indices, distances.astype(np.float32)
 
 
 def reducer_threads(settings: dict, threads: int) -> int:
@@ -40,7 +63,7 @@ def reducer_threads(settings: dict, threads: int) -> int:
     return threads
 
 
-def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
+def make_reducer(settings: dict, seed: int, n_jobs: int = 1, knn=None):
     """A scikit-learn style reducer (``fit_transform``) from a reducer config entry.
 
     UMAP is seeded (``random_state``) and therefore single-threaded unless the
@@ -56,7 +79,7 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1):
                          n_neighbors=settings["n_neighbors"], min_dist=settings["min_dist"],
                          metric=settings["metric"], n_epochs=settings.get("n_epochs"),
                          random_state=None if parallel else seed, n_jobs=n_jobs,
-                         verbose=True)
+                         precomputed_knn=knn or (None, None, None), verbose=True)
     if kind == "isomap":
         from sklearn.manifold import Isomap
         return Isomap(n_components=settings["n_components"],
@@ -73,7 +96,16 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) ->
     # UMAP, come from NumPy's global state
     np.random.seed(seed)
     start = time.perf_counter()
-    embedding = make_reducer(settings, seed, threads).fit_transform(features)
+    knn = None
+    if settings["kind"] == "umap" and settings.get("knn", "exact") == "exact":
+        knn = exact_neighbors(features, settings["n_neighbors"], settings["metric"],
+                              reducer_threads(settings, threads))
+        log.info("exact %d nearest neighbours (%s) in %.1f s", settings["n_neighbors"],
+                 settings["metric"], time.perf_counter() - start)
+    with warnings.catch_warnings():  # the two umap-learn warnings these settings always raise
+        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
+        warnings.filterwarnings("ignore", message=".*overridden to 1 by setting random_state.*")
+        embedding = make_reducer(settings, seed, threads, knn).fit_transform(features)
     log.info("%s: %d x %d -> %d x %d in %.1f s on %d thread(s)", settings["kind"],
              *features.shape, *embedding.shape, time.perf_counter() - start,
              reducer_threads(settings, threads))

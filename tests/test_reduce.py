@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from deepclust.reduce import exact_neighbors, reduce, reducer_threads
+
+UMAP = {"kind": "umap", "n_components": 2, "n_neighbors": 10, "min_dist": 0.0,
+        "metric": "euclidean", "n_epochs": 50, "parallel": False, "knn": "exact"}
+
+
+def _blobs(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 10, (3, 5))
+    return (centres[np.arange(n) % 3] + rng.normal(0, 1, (n, 5))).astype(np.float32)
+
+
+def test_exact_neighbors_match_brute_force_and_start_with_the_row_itself():
+    x = _blobs()
+    indices, distances = exact_neighbors(x, 7, "euclidean", n_jobs=2)
+    assert indices.shape == distances.shape == (300, 7)
+    assert (indices[:, 0] == np.arange(300)).all() and (distances[:, 0] == 0).all()
+    full = np.linalg.norm(x[:, None] - x[None], axis=2)
+    assert np.allclose(distances, np.sort(full, axis=1)[:, :7], atol=1e-4)
+
+
+def test_exact_neighbors_name_an_unsupported_metric():
+    with pytest.raises(ValueError, match="reducer metric 'hellinger' has no exact .* knn: approx"):
+        exact_neighbors(_blobs(), 5, "hellinger")
+
+
+def test_seeded_umap_is_identical_across_runs_and_uses_one_thread():
+    first, second = (reduce(_blobs(), UMAP, seed=3, threads=2) for _ in range(2))
+    assert first.shape == (300, 2) and first.dtype == np.float32
+    assert np.array_equal(first, second)
+    assert reducer_threads(UMAP, 8) == 1
+    assert reducer_threads(dict(UMAP, parallel=True), 8) == 8
+    assert reducer_threads({"kind": "isomap"}, 8) == 8
+
+
+def test_parallel_and_approximate_umap_run():
+    for settings in (dict(UMAP, parallel=True), dict(UMAP, knn="approximate")):
+        assert reduce(_blobs(), settings, seed=0, threads=2).shape == (300, 2)
+
+
+def test_reducer_needs_more_rows_than_neighbours():
+    with pytest.raises(ValueError, match="n_neighbors=10 needs more than 8 rows"):
+        reduce(_blobs(8), UMAP, seed=0)
