@@ -57,8 +57,8 @@ def phase_config(base: dict, bench: dict, run: dict, data: Path) -> dict:
 def run_snakemake(workdir: Path, cores: int, log) -> None:
     """Run the workflow up to the leaderboard (no figures), echoing its progress."""
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-           "--directory", str(workdir), "--cores", str(cores),
-           "--configfile", str(workdir / "config.yaml"), "results/leaderboard.csv"]
+           "--directory", str(workdir), "--cores", str(cores), "results/leaderboard.csv",
+           "--configfile", str(workdir / "config.yaml")]  # last: it takes several values
     print("$", " ".join(cmd), flush=True)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           bufsize=1) as proc:
