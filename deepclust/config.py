@@ -52,6 +52,16 @@ def check_config(config: dict) -> None:
         _check_ref(config, "datasets", f"run.datasets[{i}]", name, False)
     for i, name in enumerate(config["run"]["pipelines"]):
         _check_ref(config, "pipelines", f"run.pipelines[{i}]", name, False)
+    from deepclust.reduce import EXACT_KNN_METRICS
+
+    for name, spec in config.get("reducers", {}).items():
+        metric = spec.get("metric", "euclidean")
+        if spec["kind"] == "umap" and spec.get("knn", "exact") == "exact" \
+                and metric not in EXACT_KNN_METRICS:
+            raise ConfigError(f"reducers.{name}.metric: {metric!r} has no exact "
+                              f"nearest-neighbour search (exact: "
+                              f"{', '.join(sorted(EXACT_KNN_METRICS))}); set "
+                              f"reducers.{name}.knn: approximate")
     for name, spec in config["datasets"].items():
         if spec["k"] == "labels" and spec["labels"] == "none":
             raise ConfigError(f"datasets.{name}.k: 'labels' needs a labelled dataset, but "

@@ -44,6 +44,14 @@ CASES = {
     "k from labels of an unlabelled dataset": (
         lambda c: c["datasets"]["digits"].update(labels="none", k="labels"),
         "datasets.digits.k: 'labels' needs a labelled dataset"),
+    "metric without exact neighbours": (
+        lambda c: c["reducers"]["umap"].update(metric="hellinger"),
+        "reducers.umap.metric: 'hellinger' has no exact nearest-neighbour search (exact: "
+        "braycurtis, canberra, chebyshev, correlation, cosine, euclidean, manhattan, "
+        "minkowski); set reducers.umap.knn: approximate"),
+    "no threads": (
+        lambda c: c.update(threads=0),
+        "config key 'threads': 0 is less than the minimum of 1"),
     "bad k": (
         lambda c: c["datasets"]["digits"].update(k="many"),
         "config key 'datasets.digits.k': 'many' is not of type 'integer' or 'many' is not one "
