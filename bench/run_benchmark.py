@@ -47,6 +47,9 @@ def parse_args(argv=None):
     parser.add_argument("--phases", type=int, nargs="*",
                         help="run only these phases of bench/config.yaml (0-based)")
     parser.add_argument("--seeds", type=int, nargs="*", help="override every phase's seeds")
+    parser.add_argument("--keep-workdir", action="store_true",
+                        help="do not wipe --workdir: jobs already done are not run again "
+                             "(their times come from the earlier run's benchmark files)")
     return parser.parse_args(argv)
 
 
@@ -102,11 +105,11 @@ def main(argv=None) -> None:
     matmul = matmul_gflops(args.cores)
     print(f"matmul: {matmul:.1f} GFLOP/s", flush=True)
 
-    if args.workdir.exists():
+    if args.workdir.exists() and not args.keep_workdir:
         shutil.rmtree(args.workdir)
-    args.workdir.mkdir(parents=True)
-    runs, trainings = [], []
-    with open(args.workdir / "snakemake.log", "w") as log:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    runs, trainings = [], {}
+    with open(args.workdir / "snakemake.log", "a") as log:
         for phase in phases:
             run = dict(phase["run"], **({"seeds": args.seeds} if args.seeds else {}))
             print(f"\n== {phase['name']}: {run}", flush=True)
@@ -115,7 +118,9 @@ def main(argv=None) -> None:
             run_snakemake(args.workdir, args.cores, log)
             phase_runs = json.loads((args.workdir / "results" / "runs.json").read_text())
             runs += [run_record(r) for r in phase_runs]
-            trainings += training_throughputs(args.workdir, config, phase_runs)
+            for t in training_throughputs(args.workdir, config, phase_runs):
+                trainings[(t["dataset"], t["encoder"], t["seed"])] = t  # shared by phases
+    trainings = list(trainings.values())
 
     n2d = [t for t in trainings if t["dataset"] == "mnist-test"] or trainings
     ae_gflops = statistics.median(t["gflops"] for t in n2d)
@@ -132,6 +137,8 @@ def main(argv=None) -> None:
                                           "samples_per_second", "gflops")}
                       for t in trainings],
         "benchmark_seconds": round(time.perf_counter() - started),
+        "reused_workdir": args.keep_workdir,
+        "phases": [p["name"] for p in phases],
         "runs": runs,
     }
     print(f"\nautoencoder training: {ae_gflops:.1f} GFLOP/s = "

@@ -144,7 +144,10 @@ def results_markdown(results: dict, notes: str = "") -> str:
     lines = ["# Benchmark results", "",
              f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
              f"Command: `make bench` ({results.get('benchmark_seconds', float('nan')) / 60:.1f} "
-             "min for the whole benchmark)", "",
+             "min for the whole benchmark)"
+             + (" -- this file was written by a second pass over a kept work folder; stage "
+                "times are those of the first pass" if results.get("reused_workdir") else ""),
+             "", "Phases: " + "; ".join(results.get("phases", [])) + ".", "",
              "## Scores and wall time per seed", "",
              "Mean, standard deviation, minimum and maximum over seeds. Time: the whole chain "
              "of one seed (download, prepare, vectorize, train, embed, reduce, cluster, "
