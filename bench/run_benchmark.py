@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deepclust.bench import (  # noqa: E402
-    deep_merge,
-    localise_urls,
+    load_bench_config,
     machine_description,
     matmul_gflops,
+    phase_config,
     results_markdown,
     run_record,
 )
@@ -53,10 +53,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def phase_config(base: dict, bench: dict, run: dict, data: Path) -> dict:
-    return localise_urls(deep_merge(deep_merge(base, bench), {"run": run}), data)
-
-
 def run_snakemake(workdir: Path, cores: int, log) -> None:
     """Run the workflow up to the leaderboard (no figures), echoing its progress."""
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
@@ -75,8 +71,8 @@ def run_snakemake(workdir: Path, cores: int, log) -> None:
                          f"{workdir}/results/logs/")
 
 
-def training_throughputs(workdir: Path, config: dict, runs: list[dict]) -> list[dict]:
-    """training.json of every (dataset, encoder, seed) the runs trained."""
+def training_throughputs(workdir: Path, config: dict, runs: list[dict]) -> dict:
+    """(dataset, encoder, seed) -> training.json, for every autoencoder the runs used."""
     found = {}
     for run in runs:
         encoder = config["pipelines"][run["pipeline"]].get("encoder", "none")
@@ -86,15 +82,13 @@ def training_throughputs(workdir: Path, config: dict, runs: list[dict]) -> list[
                 / f"seed{run['seed']}" / "training.json")
         found[(run["dataset"], encoder, run["seed"])] = dict(
             json.loads(path.read_text()), dataset=run["dataset"], encoder=encoder)
-    return list(found.values())
+    return found
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
-    base = yaml.safe_load((ROOT / "config.yaml").read_text())
-    bench = yaml.safe_load((ROOT / "bench" / "config.yaml").read_text())
-    phases = bench.pop("phases")
+    bench_config, phases = load_bench_config(ROOT)
     if args.phases is not None:
         phases = [phases[i] for i in args.phases]
     if not args.data.is_dir():
@@ -113,13 +107,12 @@ def main(argv=None) -> None:
         for phase in phases:
             run = dict(phase["run"], **({"seeds": args.seeds} if args.seeds else {}))
             print(f"\n== {phase['name']}: {run}", flush=True)
-            config = phase_config(base, bench, run, args.data)
+            config = phase_config(bench_config, run, args.data)
             (args.workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
             run_snakemake(args.workdir, args.cores, log)
             phase_runs = json.loads((args.workdir / "results" / "runs.json").read_text())
             runs += [run_record(r) for r in phase_runs]
-            for t in training_throughputs(args.workdir, config, phase_runs):
-                trainings[(t["dataset"], t["encoder"], t["seed"])] = t  # shared by phases
+            trainings.update(training_throughputs(args.workdir, config, phase_runs))
     trainings = list(trainings.values())
 
     n2d = [t for t in trainings if t["dataset"] == "mnist-test"] or trainings

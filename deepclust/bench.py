@@ -12,14 +12,15 @@ import os
 import platform
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
+import yaml
+
+from deepclust.leaderboard import STAGES
 
 #: what a run record in results.json holds, in this order
 RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "seconds", "peak_rss_mb"]
-#: stages shown in the tables, in chain order
-STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k",
-          "cluster", "evaluate"]
 
 
 def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5) -> float:
@@ -97,6 +98,21 @@ def localise_urls(config: dict, data_dir) -> dict:
             if "url" in entry:
                 entry["url"] = entry["url"].replace("{data}", data_dir)
     return config
+
+
+def load_bench_config(root) -> tuple[dict, list[dict]]:
+    """``(config, phases)``: the repository's config.yaml with bench/config.yaml merged
+    over it (urls still holding ``{data}``), and the benchmark's phases."""
+    root = Path(root)
+    base = yaml.safe_load((root / "config.yaml").read_text())
+    bench = yaml.safe_load((root / "bench" / "config.yaml").read_text())
+    phases = bench.pop("phases")
+    return deep_merge(base, bench), phases
+
+
+def phase_config(config: dict, run: dict, data_dir) -> dict:
+    """The workflow config of one phase: ``run`` set and urls pointing into ``data_dir``."""
+    return localise_urls(deep_merge(config, {"run": run}), data_dir)
 
 
 def run_record(run: dict) -> dict:

@@ -132,11 +132,10 @@ class DenseBatches(keras.utils.PyDataset):
 DENSE_INPUT_MAX_BYTES = 4 * 2**30
 
 
-def dense_if_small(features, max_bytes: int | None = None):
-    """Sparse features as a dense float32 array when that fits in ``max_bytes``
-    (default :data:`DENSE_INPUT_MAX_BYTES`)."""
-    max_bytes = DENSE_INPUT_MAX_BYTES if max_bytes is None else max_bytes
-    if is_sparse(features) and features.shape[0] * features.shape[1] * 4 <= max_bytes:
+def dense_if_small(features):
+    """Sparse features as a dense float32 array when that fits in
+    :data:`DENSE_INPUT_MAX_BYTES` (read at call time, so tests can lower it)."""
+    if is_sparse(features) and features.shape[0] * features.shape[1] * 4 <= DENSE_INPUT_MAX_BYTES:
         log.info("densifying %d x %d sparse features (%.0f MB) for training",
                  *features.shape, features.shape[0] * features.shape[1] * 4 / 2**20)
         return features.toarray().astype(np.float32)

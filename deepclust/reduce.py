@@ -71,7 +71,6 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1, knn=None):
     random_state, and its layout differs slightly from run to run.
     """
     kind = settings["kind"]
-    n_jobs = reducer_threads(settings, n_jobs)
     if kind == "umap":
         umap = import_umap()
         parallel = settings.get("parallel", False)
@@ -95,11 +94,11 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) ->
     # Isomap's ARPACK start vector, and the initial layout of an unseeded (parallel)
     # UMAP, come from NumPy's global state
     np.random.seed(seed)
+    threads = reducer_threads(settings, threads)
     start = time.perf_counter()
     knn = None
     if settings["kind"] == "umap" and settings.get("knn", "exact") == "exact":
-        knn = exact_neighbors(features, settings["n_neighbors"], settings["metric"],
-                              reducer_threads(settings, threads))
+        knn = exact_neighbors(features, settings["n_neighbors"], settings["metric"], threads)
         log.info("exact %d nearest neighbours (%s) in %.1f s", settings["n_neighbors"],
                  settings["metric"], time.perf_counter() - start)
     with warnings.catch_warnings():  # the two umap-learn warnings these settings always raise
@@ -107,8 +106,7 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) ->
         warnings.filterwarnings("ignore", message=".*overridden to 1 by setting random_state.*")
         embedding = make_reducer(settings, seed, threads, knn).fit_transform(features)
     log.info("%s: %d x %d -> %d x %d in %.1f s on %d thread(s)", settings["kind"],
-             *features.shape, *embedding.shape, time.perf_counter() - start,
-             reducer_threads(settings, threads))
+             *features.shape, *embedding.shape, time.perf_counter() - start, threads)
     return np.asarray(embedding, dtype=np.float32)
 
 

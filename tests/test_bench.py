@@ -5,10 +5,9 @@ import math
 from pathlib import Path
 
 import pytest
-import yaml
 
-from deepclust.bench import (RUN_KEYS, deep_merge, localise_urls, machine_description,
-                             results_markdown, run_record, summarize)
+from deepclust.bench import (RUN_KEYS, deep_merge, load_bench_config, machine_description,
+                             phase_config, results_markdown, run_record, summarize)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,10 +26,10 @@ def test_deep_merge_overrides_leaves_and_keeps_siblings():
 
 
 def test_bench_config_points_every_url_at_the_data_folder(tmp_path):
-    base = yaml.safe_load((ROOT / "config.yaml").read_text())
-    bench = yaml.safe_load((ROOT / "bench" / "config.yaml").read_text())
-    bench.pop("phases")
-    config = localise_urls(deep_merge(base, bench), tmp_path)
+    merged, phases = load_bench_config(ROOT)
+    run = phases[0]["run"]
+    config = phase_config(merged, run, tmp_path)
+    assert config["run"] == run and "phases" not in config
     files = config["datasets"]["mnist-test"]["source"]["files"]
     assert files["images"]["url"] == f"file://{tmp_path}/mnist/t10k-images-idx3-ubyte.gz"
     assert files["images"]["sha256"].startswith("16731000")  # the local copy's checksum

@@ -8,11 +8,10 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from conftest import ROOT, run_workflow
 from dataserver import DATA
-from deepclust.bench import deep_merge, localise_urls
+from deepclust.bench import load_bench_config, phase_config
 
 pytestmark = pytest.mark.workflow
 
@@ -23,16 +22,9 @@ ACC_FLOOR = 0.62
 NMI_FLOOR = 0.65
 
 
-def bench_config(run: dict) -> dict:
-    """The benchmark's config (config.yaml + bench/config.yaml) for ``run``."""
-    base = yaml.safe_load((ROOT / "config.yaml").read_text())
-    bench = yaml.safe_load((ROOT / "bench" / "config.yaml").read_text())
-    bench.pop("phases")
-    return localise_urls(deep_merge(deep_merge(base, bench), {"run": run}), DATA)
-
-
 def test_n2d_on_a_2000_image_slice_of_mnist_test(tmp_path):
-    config = bench_config({"datasets": ["mnist-test"], "pipelines": ["n2d"], "seeds": [0]})
+    config = phase_config(load_bench_config(ROOT)[0],
+                          {"datasets": ["mnist-test"], "pipelines": ["n2d"], "seeds": [0]}, DATA)
     config["datasets"]["mnist-test"]["max_rows"] = 2000
     run_workflow(tmp_path, config, "results/leaderboard.csv")
     (run,) = json.loads((tmp_path / "results/runs.json").read_text())
