@@ -18,6 +18,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from deepclust.features import is_sparse  # noqa: E402
+from deepclust.optimizers import make_optimizer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,6 @@ def encoder_from(autoencoder: keras.Model) -> keras.Model:
     """The encoder half of an autoencoder: its input up to the ``embedding`` layer."""
     return keras.Model(autoencoder.inputs, autoencoder.get_layer(EMBEDDING_LAYER).output,
                        name="encoder")
-
-
-def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
-    optimizer = keras.optimizers.get(name)
-    optimizer.learning_rate = learning_rate
-    return optimizer
 
 
 def dense_flops(model: keras.Model) -> tuple[int, int]:

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from deepclust.optimizers import FusedAdam, make_optimizer  # noqa: E402
+from deepclust.seeding import seed_everything  # noqa: E402
+
+
+def _fit(optimizer, steps=5):
+    seed_everything(3, tensorflow=True, threads=1)
+    x = np.random.default_rng(0).normal(size=(64, 20)).astype("float32")
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(20)])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, x, batch_size=64, epochs=steps, shuffle=False, verbose=0)
+    return model
+
+
+def test_fused_adam_takes_the_same_steps_as_keras_adam():
+    keras_adam = _fit(keras.optimizers.Adam(learning_rate=0.01)).get_weights()
+    fused = _fit(FusedAdam(learning_rate=0.01)).get_weights()
+    untrained = _fit(FusedAdam(learning_rate=0.01), steps=0).get_weights()
+    for a, b, start in zip(keras_adam, fused, untrained):
+        assert not np.allclose(a, start)  # the steps moved the weights...
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)  # ...by Adam's rule
+
+
+def test_fused_adam_is_deterministic_and_reloads(tmp_path):
+    model = _fit(FusedAdam(learning_rate=0.01))
+    again = _fit(FusedAdam(learning_rate=0.01))
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(reloaded.optimizer, FusedAdam)
+    assert float(reloaded.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+
+
+def test_make_optimizer_uses_fused_adam_and_keras_for_the_rest():
+    adam = make_optimizer("adam", 0.002)
+    assert isinstance(adam, FusedAdam) and float(adam.learning_rate.numpy()) == pytest.approx(0.002)
+    sgd = make_optimizer("sgd", 0.1)
+    assert isinstance(sgd, keras.optimizers.SGD) and float(sgd.learning_rate.numpy()) == pytest.approx(0.1)
