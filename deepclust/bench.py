@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from deepclust.config import deep_merge
 from deepclust.leaderboard import STAGES
 
 #: what a run record in results.json holds, in this order
@@ -76,17 +77,6 @@ def machine_description() -> str:
     return (f"{cpu}{f' ({simd})' if simd else ''}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
             + ", ".join(versions))
-
-
-def deep_merge(base: dict, override: dict) -> dict:
-    """``base`` updated by ``override``, recursing into dicts (as Snakemake merges --configfile)."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def localise_urls(config: dict, data_dir) -> dict:
@@ -223,7 +213,8 @@ def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
     from deepclust.models import train_autoencoder
 
     features = np.random.default_rng(0).random((rows, n_features), dtype=np.float32)
-    settings = {"hidden_units": list(hidden_units), "embedding_dim": embedding_dim,
+    settings = {"kind": "dense_autoencoder", "hidden_units": list(hidden_units),
+                "embedding_dim": embedding_dim,
                 "activation": "relu", "optimizer": "adam", "learning_rate": 0.001,
                 "loss": "mse", "epochs": epochs, "batch_size": batch_size,
                 "validation_split": 0.0, "early_stopping": {}}

@@ -18,7 +18,13 @@ from deepclust.features import to_dense
 log = logging.getLogger(__name__)
 
 #: clusterer kinds that need the number of clusters K
-NEEDS_K = {"kmeans", "gmm"}
+NEEDS_K = {"kmeans", "gmm", "dec", "idec"}
+
+
+def check_k(k: int, n_rows: int) -> None:
+    """K cannot exceed the number of rows (checked before anything is fitted)."""
+    if k > n_rows:
+        raise ValueError(f"K={k} is larger than the number of rows ({n_rows})")
 
 
 def make_clusterer(settings: dict, k: int | None, seed: int):
@@ -45,8 +51,8 @@ def make_clusterer(settings: dict, k: int | None, seed: int):
 
 def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     """Fit the clusterer on ``features``; return ``(estimator, labels)``."""
-    if k is not None and settings["kind"] in NEEDS_K and k > features.shape[0]:
-        raise ValueError(f"K={k} is larger than the number of rows ({features.shape[0]})")
+    if k is not None and settings["kind"] in NEEDS_K:
+        check_k(k, features.shape[0])
     estimator = make_clusterer(settings, k, seed)
     if settings["kind"] == "gmm":
         features = to_dense(features)  # GaussianMixture needs dense input
@@ -55,6 +61,63 @@ def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     log.info("%s: %d clusters, %d noise points out of %d", settings["kind"], found,
              int((labels < 0).sum()), len(labels))
     return estimator, labels
+
+
+class NearestPointAssigner:
+    """Cluster labels for new rows from a density-based clustering (DBSCAN, HDBSCAN), which
+    scikit-learn cannot ``predict``: a new row takes the label of its nearest clustered
+    training point if it lies within that point's radius, and is noise (-1) otherwise.
+
+    DBSCAN: the core samples, radius ``eps`` (DBSCAN's own rule for border points).
+    HDBSCAN: every clustered point, radius its core distance (distance to its
+    ``min_samples``-th neighbour), an approximation of HDBSCAN's mutual reachability.
+    """
+
+    def __init__(self, points: np.ndarray, labels: np.ndarray, radii: np.ndarray):
+        from sklearn.neighbors import NearestNeighbors
+
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.radii = np.asarray(radii, dtype=np.float64)
+        self.search = NearestNeighbors(n_neighbors=1).fit(points)
+
+    @classmethod
+    def from_fitted(cls, estimator, features: np.ndarray, labels: np.ndarray, settings: dict):
+        if settings["kind"] == "dbscan":
+            core = estimator.core_sample_indices_
+            return cls(features[core], labels[core], np.full(len(core), settings["eps"]))
+        from sklearn.neighbors import NearestNeighbors
+
+        k = min(settings.get("min_samples") or settings["min_cluster_size"], len(features))
+        core_distance = NearestNeighbors(n_neighbors=k).fit(features).kneighbors(features)[0][:, -1]
+        clustered = labels >= 0
+        return cls(features[clustered], labels[clustered], core_distance[clustered])
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if len(self.labels) == 0:  # everything was noise
+            return np.full(features.shape[0], -1, dtype=np.int64)
+        distance, index = self.search.kneighbors(features)
+        distance, index = distance[:, 0], index[:, 0]
+        return np.where(distance <= self.radii[index] * (1 + 1e-6), self.labels[index], -1)
+
+
+def predictor(estimator, features, labels: np.ndarray, settings: dict):
+    """What clusters new rows like the fitted ``estimator`` did: itself when it can
+    ``predict`` (KMeans, GMM), else a :class:`NearestPointAssigner`."""
+    if hasattr(estimator, "predict"):
+        return estimator
+    return NearestPointAssigner.from_fitted(estimator, to_dense(features), labels, settings)
+
+
+def save_clusterer(model, path) -> None:
+    import joblib
+
+    joblib.dump(model, path)
+
+
+def load_clusterer(path):
+    import joblib
+
+    return joblib.load(path)
 
 
 def elbow_index(ks, inertias) -> int:

@@ -8,9 +8,17 @@ must name existing datasets and pipelines, K must be obtainable.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from pathlib import Path
 
 NONE = "none"
+
+#: clusterer kinds that train the encoder itself (they need an autoencoder and no reducer)
+DEC_KINDS = {"dec", "idec"}
+#: encoder keys that only the convolutional autoencoder reads, and their defaults (filled in
+#: by :func:`check_config`: a schema default would also land on dense autoencoders)
+CONV_DEFAULTS = {"filters": [32, 64, 128], "kernel_sizes": [5, 5, 3]}
 
 
 class ConfigError(ValueError):
@@ -62,6 +70,7 @@ def check_config(config: dict) -> None:
                               f"nearest-neighbour search (exact: "
                               f"{', '.join(sorted(EXACT_KNN_METRICS))}); set "
                               f"reducers.{name}.knn: approximate")
+    _check_dec_and_conv(config)
     for name, spec in config["datasets"].items():
         if spec["k"] == "labels" and spec["labels"] == "none":
             raise ConfigError(f"datasets.{name}.k: 'labels' needs a labelled dataset, but "
@@ -72,9 +81,93 @@ def check_config(config: dict) -> None:
                               "of K for the elbow method")
 
 
+def _check_dec_and_conv(config: dict) -> None:
+    """DEC/IDEC need an autoencoder and no reducer; a conv autoencoder needs image datasets."""
+    for name, spec in config.get("encoders", {}).items():
+        if spec["kind"] != "conv_autoencoder":
+            for key in CONV_DEFAULTS:
+                if key in spec:
+                    raise ConfigError(f"encoders.{name}.{key}: only a conv_autoencoder has "
+                                      f"{key} (this encoder is a {spec['kind']})")
+            continue
+        for key, default in CONV_DEFAULTS.items():
+            spec.setdefault(key, list(default))
+        if len(spec["filters"]) != len(spec["kernel_sizes"]):
+            raise ConfigError(f"encoders.{name}.kernel_sizes: {len(spec['kernel_sizes'])} "
+                              f"sizes for {len(spec['filters'])} filters")
+    for name in config["pipelines"]:
+        chain = pipeline(config, name)
+        kind = config["clusterers"][chain.clusterer]["kind"]
+        if kind in DEC_KINDS and chain.encoder == NONE:
+            raise ConfigError(f"pipelines.{name}: clusterer {chain.clusterer!r} is {kind.upper()}, "
+                              "which trains an autoencoder's encoder, but the pipeline has no "
+                              f"encoder; set pipelines.{name}.encoder to an autoencoder")
+        if kind in DEC_KINDS and chain.reducer != NONE:
+            raise ConfigError(f"pipelines.{name}: {kind.upper()} clusters the encoder's own "
+                              f"embedding; set pipelines.{name}.reducer to 'none' "
+                              f"(got {chain.reducer!r})")
+    for dataset in config["run"]["datasets"]:
+        modality = config["datasets"][dataset]["modality"]
+        for name in config["run"]["pipelines"]:
+            encoder = pipeline(config, name).encoder
+            if encoder != NONE and modality != "image" \
+                    and config["encoders"][encoder]["kind"] == "conv_autoencoder":
+                raise ConfigError(f"pipelines.{name}.encoder: {encoder!r} is a convolutional "
+                                  f"autoencoder, which needs image data, but run.datasets has "
+                                  f"{dataset!r} (modality {modality!r})")
+
+
+def is_dec(config: dict, pipeline_name: str) -> bool:
+    """True when the pipeline's clusterer is DEC or IDEC."""
+    return config["clusterers"][pipeline(config, pipeline_name).clusterer]["kind"] in DEC_KINDS
+
+
+def has_labels(spec: dict) -> bool:
+    """True when a dataset entry yields ground-truth labels (tables: a declared label column)."""
+    if spec.get("labels", "builtin") == "none":
+        return False
+    source = spec["source"]
+    if source["kind"] == "table":
+        return "label" in source.get("columns", {}).values()
+    return True
+
+
 def pipeline(config: dict, name: str) -> Pipeline:
     spec = config["pipelines"][name]
     return Pipeline(name, spec["encoder"], spec["reducer"], spec["clusterer"])
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``base`` updated by ``override``, recursing into dicts (as Snakemake merges --configfile)."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+#: the config schema (the workflow validates against the same file)
+SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+
+
+def load_config(*paths) -> dict:
+    """The workflow config outside Snakemake: the YAML files merged in order (like
+    ``--configfile``), validated against the schema (defaults filled) and checked."""
+    import yaml
+    from snakemake.utils import validate
+
+    config: dict = {}
+    for path in paths:
+        config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
+    try:
+        validate(config, str(SCHEMA))
+    except Exception as error:
+        raise ConfigError(f"{', '.join(map(str, paths))}: "
+                          f"{describe_validation_error(error) or error}") from None
+    check_config(config)
+    return config
 
 
 def describe_validation_error(error: Exception) -> str | None:

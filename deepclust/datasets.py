@@ -243,6 +243,14 @@ def clean(dataset: Dataset, name: str = "dataset", text_options: dict | None = N
     return Dataset(data, dataset.ids[keep], labels, dict(dataset.meta))
 
 
+def check_k_fits(dataset: Dataset, name: str, k) -> None:
+    """A fixed K must not exceed the number of rows (checked when the data is prepared, so
+    that no autoencoder is trained for a run that cannot cluster)."""
+    if isinstance(k, int) and k > len(dataset.data):
+        raise DatasetError(f"datasets.{name}.k: K={k} is larger than the number of rows "
+                           f"({len(dataset.data)})")
+
+
 def write_prepared(dataset: Dataset, data_path, rows_path, meta_path) -> None:
     """Write the cleaned rows (joblib), the row table (id[, label]) and metadata (JSON)."""
     import joblib

@@ -35,6 +35,7 @@ class GlobalMinMaxScaler(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = np.asarray(X, dtype=np.float64)
+        self.n_features_in_ = X.shape[1]
         self.min_ = float(X.min())
         self.range_ = float(X.max() - self.min_) or 1.0
         return self
@@ -101,6 +102,15 @@ def vectorize(data, modality: str, settings: dict):
         log.info("tabular vectorizer: %d rows x %d features", *features.shape)
         return vectorizer, features
     return fit_scaler(np.asarray(data, dtype=np.float32), settings["scaling"])
+
+
+def apply_vectorizer(vectorizer, data, modality: str):
+    """Features of new rows from a vectorizer fitted by :func:`vectorize` (same dtype/format)."""
+    if modality == "text":
+        return vectorizer.transform(data).astype(np.float32).tocsr()
+    if modality == "tabular":
+        return vectorizer.transform(data)
+    return np.asarray(vectorizer.transform(np.asarray(data, dtype=np.float32)), dtype=np.float32)
 
 
 def save_matrix(path, features) -> None:

@@ -104,3 +104,26 @@ def evaluate_clustering(features, y_pred, y_true=None, seed: int = 0) -> dict:
         result.update(acc=None, nmi=None, ari=None)
     result.update(internal_metrics(features, y_pred, seed=seed))
     return result
+
+
+def confusion_table(y_true, y_pred):
+    """Counts of true class x cluster, clusters ordered by the Hungarian matching.
+
+    Returns ``(table, classes, clusters)``: ``table[i, j]`` rows of class
+    ``classes[i]`` in cluster ``clusters[j]``. Matched clusters come first, in
+    the order of their classes (so a perfect clustering is diagonal), then
+    unmatched clusters by size, then noise (``-1``) if any.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    classes = np.unique(y_true)
+    mapping = match_clusters_to_classes(y_true, y_pred)
+    rank = {cls.item(): i for i, cls in enumerate(classes)}
+    matched = sorted(mapping, key=lambda cluster: rank[mapping[cluster]])
+    found, sizes = np.unique(y_pred[y_pred != NOISE], return_counts=True)
+    unmatched = [c.item() for c, _ in sorted(zip(found, sizes), key=lambda cs: -cs[1])
+                 if c.item() not in mapping]
+    clusters = matched + unmatched + ([NOISE] if np.any(y_pred == NOISE) else [])
+    table = np.array([[np.sum((y_true == cls) & (y_pred == cluster)) for cluster in clusters]
+                      for cls in classes], dtype=np.int64)
+    return table, classes, np.asarray(clusters, dtype=np.int64)

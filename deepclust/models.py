@@ -40,22 +40,96 @@ def build_dense_autoencoder(n_features: int, hidden_units, embedding_dim: int,
     return keras.Model(inputs, outputs, name="dense_autoencoder")
 
 
+def build_conv_autoencoder(n_features: int, image_shape, filters=(32, 64, 128),
+                           kernel_sizes=(5, 5, 3), embedding_dim: int = 10,
+                           activation: str = "relu") -> keras.Model:
+    """Convolutional autoencoder for images given as flat rows (as the workflow stores them).
+
+    Reshape to ``image_shape`` -> Conv2D ``filters`` with stride 2 ("same" padding, so any
+    image size works) -> Dense ``embedding`` -> Dense back to the last feature map ->
+    Conv2DTranspose with stride 2 in reverse -> crop to the image size -> flat rows.
+    Input and output are flat like the dense autoencoder's, so training, embedding,
+    DEC and clustering of new data treat both alike.
+    """
+    height, width, channels = (int(v) for v in image_shape)
+    if height * width * channels != n_features:
+        raise ValueError(f"image shape {list(image_shape)} holds {height * width * channels} "
+                         f"values but the rows have {n_features} features")
+    if len(filters) != len(kernel_sizes):
+        raise ValueError(f"{len(filters)} filters but {len(kernel_sizes)} kernel sizes")
+    layers = keras.layers
+    inputs = keras.Input(shape=(n_features,), name="features")
+    x = layers.Reshape((height, width, channels), name="image")(inputs)
+    for i, (n_filters, size) in enumerate(zip(filters, kernel_sizes)):
+        x = layers.Conv2D(n_filters, size, strides=2, padding="same", activation=activation,
+                          name=f"encoder_{i}")(x)
+    feature_map = tuple(int(v) for v in x.shape[1:])
+    x = layers.Flatten(name="flatten")(x)
+    embedding = layers.Dense(embedding_dim, name=EMBEDDING_LAYER)(x)
+    x = layers.Dense(int(np.prod(feature_map)), activation=activation,
+                     name="decoder_dense")(embedding)
+    x = layers.Reshape(feature_map, name="feature_map")(x)
+    for i, (n_filters, size) in enumerate(zip(reversed(filters[:-1]),
+                                              reversed(kernel_sizes[1:]))):
+        x = layers.Conv2DTranspose(n_filters, size, strides=2, padding="same",
+                                   activation=activation, name=f"decoder_{i}")(x)
+    x = layers.Conv2DTranspose(channels, kernel_sizes[0], strides=2, padding="same",
+                               name="decoder_image")(x)
+    extra_h, extra_w = int(x.shape[1]) - height, int(x.shape[2]) - width
+    if extra_h or extra_w:
+        x = layers.Cropping2D(((extra_h // 2, extra_h - extra_h // 2),
+                               (extra_w // 2, extra_w - extra_w // 2)), name="crop")(x)
+    outputs = layers.Reshape((n_features,), name="reconstruction")(x)
+    return keras.Model(inputs, outputs, name="conv_autoencoder")
+
+
+def build_autoencoder(n_features: int, settings: dict, image_shape=None) -> keras.Model:
+    """The autoencoder of an encoder config entry (``kind``: dense_autoencoder or
+    conv_autoencoder; the latter needs the dataset's ``image_shape``)."""
+    kind = settings["kind"]
+    if kind == "dense_autoencoder":
+        return build_dense_autoencoder(n_features, settings["hidden_units"],
+                                       settings["embedding_dim"], settings["activation"])
+    if kind == "conv_autoencoder":
+        if not image_shape:
+            raise ValueError("a convolutional autoencoder needs image data, but this dataset "
+                             "has no image shape (modality is not 'image')")
+        return build_conv_autoencoder(n_features, image_shape, settings["filters"],
+                                      settings["kernel_sizes"], settings["embedding_dim"],
+                                      settings["activation"])
+    raise ValueError(f"unknown encoder kind {kind!r}")
+
+
 def encoder_from(autoencoder: keras.Model) -> keras.Model:
     """The encoder half of an autoencoder: its input up to the ``embedding`` layer."""
     return keras.Model(autoencoder.inputs, autoencoder.get_layer(EMBEDDING_LAYER).output,
                        name="encoder")
 
 
+def _layer_flops(layer) -> int:
+    """Forward multiply-adds x 2 of one sample through a Dense/Conv2D/Conv2DTranspose layer."""
+    if isinstance(layer, keras.layers.Dense):
+        return 2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
+    if isinstance(layer, keras.layers.Conv2DTranspose):  # every input pixel x the whole kernel
+        _, height, width, _ = layer.input.shape
+        return 2 * int(height) * int(width) * int(np.prod(layer.kernel.shape))
+    if isinstance(layer, keras.layers.Conv2D):  # every output pixel x the whole kernel
+        _, height, width, _ = layer.output.shape
+        return 2 * int(height) * int(width) * int(np.prod(layer.kernel.shape))
+    return 0
+
+
 def dense_flops(model: keras.Model) -> tuple[int, int]:
-    """Floating-point operations per sample of the model's Dense layers: ``(forward, training)``.
+    """Floating-point operations per sample of the model's Dense and convolution layers:
+    ``(forward, training)``.
 
     A Dense layer with ``n_in`` inputs and ``n_out`` units costs ``2 n_in n_out``
-    per sample forward (multiply-add); backward costs the same again for the
-    weight gradient and for the input gradient, except that the first layer
-    needs no input gradient. Biases and activations are ignored (< 1%).
+    per sample forward (multiply-add), a convolution 2 x pixels x kernel size;
+    backward costs the same again for the weight gradient and for the input
+    gradient, except that the first layer needs no input gradient. Biases and
+    activations are ignored (< 1%).
     """
-    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    costs = [2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1]) for layer in layers]
+    costs = [cost for cost in map(_layer_flops, model.layers) if cost]
     forward = sum(costs)
     training = 3 * forward - (costs[0] if costs else 0)
     return forward, training
@@ -127,6 +201,12 @@ class DenseBatches(keras.utils.PyDataset):
 DENSE_INPUT_MAX_BYTES = 4 * 2**30
 
 
+def dense_batch(features, rows) -> np.ndarray:
+    """Rows of a dense or sparse matrix as a dense float32 array."""
+    batch = features[rows]
+    return (batch.toarray() if is_sparse(batch) else np.asarray(batch)).astype(np.float32)
+
+
 def dense_if_small(features):
     """Sparse features as a dense float32 array when that fits in
     :data:`DENSE_INPUT_MAX_BYTES` (read at call time, so tests can lower it)."""
@@ -137,7 +217,7 @@ def dense_if_small(features):
     return features
 
 
-def train_autoencoder(features, settings: dict, seed: int):
+def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     """Build, compile and fit the autoencoder described by the encoder ``settings``.
 
     Returns ``(model, history, throughput)``: history is a dict of per-epoch
@@ -145,8 +225,7 @@ def train_autoencoder(features, settings: dict, seed: int):
     the training speed (:meth:`EpochProgress.throughput` plus FLOPs per sample).
     """
     features = dense_if_small(features)
-    model = build_dense_autoencoder(features.shape[1], settings["hidden_units"],
-                                    settings["embedding_dim"], settings["activation"])
+    model = build_autoencoder(features.shape[1], settings, image_shape)
     model.compile(optimizer=make_optimizer(settings["optimizer"], settings["learning_rate"]),
                   loss=settings["loss"])
     validation_split = settings["validation_split"]

@@ -89,3 +89,72 @@ def plot_clusters(view, clusters, path, title: str, classes=None, class_names=No
         _scatter_labelled(axes[0, 1], view, classes, f"true classes{how}", class_names)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def plot_confusion_matrix(table, classes, clusters, path, title: str, class_names=None) -> None:
+    """Heatmap of true class x cluster (clusters in Hungarian-matched order), coloured by the
+    share of each class's rows, annotated with counts."""
+    table = np.asarray(table)
+    share = table / np.maximum(table.sum(axis=1, keepdims=True), 1)
+    n_rows, n_cols = table.shape
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * n_cols + 2.5), max(4.0, 0.45 * n_rows + 1.8)))
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    if n_rows * n_cols <= 900:
+        for i in range(n_rows):
+            for j in range(n_cols):
+                if table[i, j]:
+                    ax.text(j, i, str(table[i, j]), ha="center", va="center", fontsize=7,
+                            color="white" if share[i, j] > 0.5 else "black")
+    names = [str(class_names[c]) if class_names is not None and 0 <= c < len(class_names)
+             else str(c) for c in classes]
+    ax.set_yticks(range(n_rows), names)
+    ax.set_xticks(range(n_cols), ["noise" if c == -1 else str(c) for c in clusters],
+                  rotation=90 if n_cols > 20 else 0)
+    ax.set_xlabel("cluster (ordered by the class it is matched to)")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="share of the class's rows")
+    _save(fig, path)
+
+
+def plot_dec_progress(history, path, title: str, tol: float | None = None) -> None:
+    """DEC/IDEC training: loss, fraction of labels changed (with the stop threshold) and,
+    when labels exist, ACC and NMI, at every target update."""
+    iterations = [h["iteration"] for h in history]
+    has_scores = any(h.get("acc") is not None for h in history)
+    fig, axes = plt.subplots(1, 3 if has_scores else 2, figsize=(14 if has_scores else 10, 4))
+    trained = [h for h in history if h.get("loss") is not None]
+    ax = axes[0]
+    ax.plot([h["iteration"] for h in trained], [h["loss"] for h in trained], "o-", ms=3,
+            label="total")
+    for key, name in (("kl_loss", "KL(p || q)"), ("reconstruction_loss", "reconstruction")):
+        if any(key in h for h in trained):
+            ax.plot([h["iteration"] for h in trained], [h[key] for h in trained], ".--",
+                    label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (batches)")
+    ax.set_ylabel("mean loss since the previous update")
+    ax.set_title("loss")
+    ax.legend()
+    ax = axes[1]
+    ax.plot(iterations[1:], [max(h["label_change"], 1e-5) for h in history[1:]], "o-", ms=3,
+            color="C2", label="labels changed")
+    if tol:
+        ax.axhline(tol, color="C3", ls=":", label=f"tol = {tol:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (batches)")
+    ax.set_ylabel("fraction of rows that changed cluster")
+    ax.set_title("label change between target updates")
+    ax.legend()
+    if has_scores:
+        ax = axes[2]
+        for key, name in (("acc", "ACC"), ("nmi", "NMI")):
+            ax.plot(iterations, [h.get(key) for h in history], "o-", ms=3, label=name)
+        ax.set_xlabel("iteration (batches)")
+        ax.set_ylabel("score against the true classes")
+        ax.set_title("clustering quality")
+        ax.legend()
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    _save(fig, path)

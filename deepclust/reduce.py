@@ -37,22 +37,42 @@ EXACT_KNN_METRICS = {"euclidean", "cosine", "manhattan", "chebyshev", "correlati
                      "braycurtis", "canberra", "minkowski"}
 
 
+class ExactNeighborIndex:
+    """Exact nearest-neighbour search (scikit-learn) over the rows a UMAP was fitted on.
+
+    It offers what umap-learn's ``transform`` asks of its search index
+    (``query(X, k, epsilon)`` and ``_angular_trees``), so a UMAP fitted on these exact
+    neighbours can still place new rows into its embedding (clustering of new data).
+    """
+
+    _angular_trees = False
+
+    def __init__(self, features, metric: str, n_jobs: int = 1):
+        from sklearn.neighbors import NearestNeighbors
+
+        if metric not in EXACT_KNN_METRICS:
+            raise ValueError(f"reducer metric {metric!r} has no exact nearest-neighbour search; "
+                             f"use one of {sorted(EXACT_KNN_METRICS)} or knn: approximate")
+        self.search = NearestNeighbors(metric=metric, n_jobs=n_jobs).fit(features)
+
+    def query(self, features, k: int, epsilon=None):
+        """``(indices, distances)`` of the ``k`` nearest fitted rows of each row."""
+        distances, indices = self.search.kneighbors(features, n_neighbors=k)
+        return indices.astype(np.int32), distances.astype(np.float32)
+
+
 def exact_neighbors(features, n_neighbors: int, metric: str, n_jobs: int = 1):
     """Exact k nearest neighbours of every row among all rows (itself included, as
-    umap-learn's own search does): ``(indices, distances)``.
+    umap-learn's own search does): ``(indices, distances, index)``, the
+    ``precomputed_knn`` that UMAP takes, with an :class:`ExactNeighborIndex`.
 
     Deterministic for any ``n_jobs``; on a 10-d autoencoder embedding of 10,000
     rows it takes about a second, where umap-learn's approximate search spends
     about half a minute compiling itself with numba in every new process.
     """
-    from sklearn.neighbors import NearestNeighbors
-
-    if metric not in EXACT_KNN_METRICS:
-        raise ValueError(f"reducer metric {metric!r} has no exact nearest-neighbour search; "
-                         f"use one of {sorted(EXACT_KNN_METRICS)} or knn: approximate")
-    search = NearestNeighbors(n_neighbors=n_neighbors, metric=metric, n_jobs=n_jobs)
-    distances, indices = search.fit(features).kneighbors(features)
-    return indices, distances.astype(np.float32)
+    index = ExactNeighborIndex(features, metric, n_jobs)
+    indices, distances = index.query(features, n_neighbors)
+    return indices, distances, index
 
 
 def reducer_threads(settings: dict, threads: int) -> int:
@@ -86,8 +106,11 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1, knn=None):
     raise ValueError(f"unknown reducer kind {kind!r}")
 
 
-def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) -> np.ndarray:
-    """Fit the reducer on ``features`` and return the low-dimensional embedding."""
+def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1):
+    """Fit the reducer on ``features``: ``(fitted reducer, low-dimensional embedding)``.
+
+    The fitted reducer's ``transform`` places new rows (see :func:`transform`).
+    """
     n_neighbors = settings.get("n_neighbors")
     if n_neighbors is not None and n_neighbors >= features.shape[0]:
         raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {features.shape[0]} rows")
@@ -104,10 +127,34 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1) ->
     with warnings.catch_warnings():  # the two umap-learn warnings these settings always raise
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
         warnings.filterwarnings("ignore", message=".*overridden to 1 by setting random_state.*")
-        embedding = make_reducer(settings, seed, threads, knn).fit_transform(features)
+        reducer = make_reducer(settings, seed, threads, knn)
+        embedding = reducer.fit_transform(features)
     log.info("%s: %d x %d -> %d x %d in %.1f s on %d thread(s)", settings["kind"],
              *features.shape, *embedding.shape, time.perf_counter() - start, threads)
-    return np.asarray(embedding, dtype=np.float32)
+    if hasattr(reducer, "verbose"):
+        reducer.verbose = False  # no layout progress lines when it later transforms new rows
+    return reducer, np.asarray(embedding, dtype=np.float32)
+
+
+def transform(reducer, features: np.ndarray) -> np.ndarray:
+    """New rows placed into a fitted reducer's embedding (UMAP: its training embedding stays
+    fixed while the new points are laid out among their nearest training rows)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*")
+        return np.asarray(reducer.transform(features), dtype=np.float32)
+
+
+def save_reducer(reducer, path) -> None:
+    import joblib
+
+    joblib.dump(reducer, path)
+
+
+def load_reducer(path):
+    import joblib
+
+    import_umap()  # a pickled UMAP needs umap importable (and without TensorFlow's slow import)
+    return joblib.load(path)
 
 
 #: above this many rows, ``auto`` views use UMAP (t-SNE takes minutes on 10,000 points here)

@@ -35,6 +35,9 @@ rule cluster:
         unpack(cluster_inputs),
     output:
         clusters=f"{PATHS['run']}/clusters.csv",
+        clusterer=f"{PATHS['run']}/clusterer.joblib",
+    wildcard_constraints:
+        pipeline=_alternatives(FROZEN_PIPELINES),
     params:
         settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
         k=lambda w: config["datasets"][w.dataset]["k"],
@@ -47,3 +50,42 @@ rule cluster:
         "../envs/core.yaml"
     script:
         "../scripts/cluster.py"
+
+
+# DEC / IDEC: a clustering layer on the pipeline's pretrained autoencoder, trained for
+# clustering. Shares the autoencoder job with every other pipeline naming that encoder.
+rule cluster_dec:
+    input:
+        unpack(cluster_inputs),
+        autoencoder=lambda w: f"{PATHS['encoded']}/autoencoder.keras".format(
+            dataset=w.dataset, encoder=_run_chain(w).encoder, seed=w.seed
+        ),
+        vectorized=f"{PATHS['vectorized']}/features.npz",
+    output:
+        clusters=f"{PATHS['run']}/clusters.csv",
+        soft=f"{PATHS['run']}/soft_assignments.csv",
+        model=f"{PATHS['run']}/dec.keras",
+        embedding=f"{PATHS['run']}/dec_embedding.npy",
+        history=f"{PATHS['run']}/dec_history.csv",
+        figure=report(
+            f"{PATHS['run']}/dec_progress.png",
+            caption="../report/dec_progress.rst",
+            category="DEC and IDEC training",
+            subcategory="{dataset}",
+            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+        ),
+    wildcard_constraints:
+        pipeline=_alternatives(DEC_PIPELINES),
+    params:
+        settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
+        k=lambda w: config["datasets"][w.dataset]["k"],
+        seed=lambda w: int(w.seed),
+    threads: config["threads"]
+    log:
+        log_path("cluster_dec"),
+    benchmark:
+        benchmark_path("cluster_dec")
+    conda:
+        "../envs/tensorflow.yaml"
+    script:
+        "../scripts/cluster_dec.py"

@@ -12,12 +12,15 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 
 from deepclust.cluster import NEEDS_K
+from deepclust.paths import FOLDERS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
 from deepclust.reduce import reducer_threads
 from deepclust.config import (
     NONE,
     ConfigError,
     check_config,
     describe_validation_error,
+    has_labels,
+    is_dec,
     pipeline,
 )
 
@@ -31,23 +34,15 @@ except ConfigError as error:
     raise WorkflowError(f"Invalid config: {error}")
 
 
+# DEC/IDEC pipelines have their own clustering rule (cluster_dec); the others use cluster.
+DEC_PIPELINES = [p for p in config["pipelines"] if is_dec(config, p)]
+FROZEN_PIPELINES = [p for p in config["pipelines"] if not is_dec(config, p)]
+
 RESULTS = "results"
 DOWNLOADS = config["downloads"]
-DATASET = f"{RESULTS}/{{dataset}}"
-SEEDED_ENCODER = "{encoder}/seed{seed}"
-SEEDED_REDUCTION = "{encoder}/{reducer}/seed{seed}"
-RUN = "{pipeline}/seed{seed}"
 
-# Where each rule's output, log and benchmark files go.
-PATHS = {
-    "prepared": f"{DATASET}/prepared",
-    "vectorized": f"{DATASET}/vectorized",
-    "encoded": f"{DATASET}/encoded/{SEEDED_ENCODER}",
-    "reduced": f"{DATASET}/reduced/{SEEDED_REDUCTION}",
-    "k": f"{DATASET}/k/{SEEDED_REDUCTION}",
-    "view": f"{DATASET}/views/{SEEDED_REDUCTION}",
-    "run": f"{DATASET}/pipelines/{RUN}",
-}
+# Where each rule's output, log and benchmark files go (templates: deepclust/paths.py).
+PATHS = {name: f"{RESULTS}/{folder}" for name, folder in FOLDERS.items()}
 JOB_KEYS = {
     "download": "{dataset}",
     "prepare_dataset": "{dataset}",
@@ -58,6 +53,8 @@ JOB_KEYS = {
     "choose_k": f"{{dataset}}/{SEEDED_REDUCTION}",
     "project_2d": f"{{dataset}}/{SEEDED_REDUCTION}",
     "cluster": f"{{dataset}}/{RUN}",
+    "cluster_dec": f"{{dataset}}/{RUN}",
+    "plot_confusion_matrix": f"{{dataset}}/{RUN}",
     "evaluate": f"{{dataset}}/{RUN}",
     "plot_clusters": f"{{dataset}}/{RUN}",
     "leaderboard": "all",
@@ -144,6 +141,15 @@ def cluster_inputs(wildcards):
     return inputs
 
 
+def clustered_features(wildcards):
+    """The representation a run's clusters live in: DEC's own trained embedding, or the
+    encoder/reducer output the clusterer read."""
+    if is_dec(config, wildcards.pipeline):
+        return run_file("dec_embedding.npy", wildcards.dataset, wildcards.pipeline,
+                        wildcards.seed)
+    return cluster_inputs(wildcards)["features"]
+
+
 def view_of_run(wildcards):
     chain = _run_chain(wildcards)
     return f"{PATHS['view']}/view.npy".format(
@@ -173,7 +179,8 @@ def stage_benchmarks(dataset, pipeline_name, seed):
         stages["reduce"] = "reduce_embedding"
     if needs_k_selection(dataset, chain.clusterer):
         stages["choose_k"] = "choose_k"
-    stages.update(cluster="cluster", evaluate="evaluate")
+    stages.update(cluster="cluster_dec" if is_dec(config, pipeline_name) else "cluster",
+                  evaluate="evaluate")
     return {stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()}
 
 
@@ -205,6 +212,10 @@ def final_targets():
     targets = [f"{RESULTS}/leaderboard.md", f"{RESULTS}/leaderboard.csv"]
     for d, p, s in runs():
         targets.append(run_file("clusters.png", d, p, s))
+        if has_labels(config["datasets"][d]):
+            targets.append(run_file("confusion.png", d, p, s))
+        if is_dec(config, p):
+            targets.append(run_file("dec_progress.png", d, p, s))
         chain = pipeline(config, p)
         if chain.encoder != NONE:
             targets.append(

@@ -5,6 +5,7 @@
 rule train_autoencoder:
     input:
         features=rules.vectorize_features.output.features,
+        meta=rules.prepare_dataset.output.meta,
     output:
         model=f"{PATHS['encoded']}/autoencoder.keras",
         history=f"{PATHS['encoded']}/history.csv",

@@ -4,7 +4,7 @@
 rule evaluate:
     input:
         clusters=rules.cluster.output.clusters,
-        features=lambda w: cluster_inputs(w)["features"],
+        features=clustered_features,
         rows=f"{PATHS['prepared']}/rows.csv",
     output:
         metrics=f"{PATHS['run']}/metrics.json",
@@ -44,3 +44,26 @@ rule plot_clusters:
         "../envs/core.yaml"
     script:
         "../scripts/plot_clusters.py"
+
+
+rule plot_confusion_matrix:
+    input:
+        clusters=rules.cluster.output.clusters,
+        rows=f"{PATHS['prepared']}/rows.csv",
+        meta=f"{PATHS['prepared']}/dataset.json",
+    output:
+        figure=report(
+            f"{PATHS['run']}/confusion.png",
+            caption="../report/confusion.rst",
+            category="Confusion matrices",
+            subcategory="{dataset}",
+            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+        ),
+    log:
+        log_path("plot_confusion_matrix"),
+    benchmark:
+        benchmark_path("plot_confusion_matrix")
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/plot_confusion_matrix.py"

@@ -6,6 +6,7 @@ rule reduce_embedding:
         features=reducer_input,
     output:
         embedding=f"{PATHS['reduced']}/embedding.npy",
+        reducer=f"{PATHS['reduced']}/reducer.joblib",
     params:
         settings=lambda w: config["reducers"][w.reducer],
         seed=lambda w: int(w.seed),

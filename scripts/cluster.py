@@ -1,6 +1,6 @@
 """Cluster a representation; write one cluster label per row id (-1 = noise)."""
 
-from deepclust.cluster import resolve_k, fit_predict
+from deepclust.cluster import fit_predict, predictor, resolve_k, save_clusterer
 from deepclust.datasets import read_rows
 from deepclust.features import load_matrix
 from deepclust.rule import logged
@@ -12,6 +12,8 @@ with logged(snakemake):
     rows = read_rows(snakemake.input.rows)
     k = resolve_k(snakemake.params.k, snakemake.params.settings, rows,
                   snakemake.input.get("k"))
-    _, labels = fit_predict(load_matrix(snakemake.input.features), snakemake.params.settings, k,
-                            seed)
+    features = load_matrix(snakemake.input.features)
+    estimator, labels = fit_predict(features, snakemake.params.settings, k, seed)
     rows[["id"]].assign(cluster=labels).to_csv(snakemake.output.clusters, index=False)
+    save_clusterer(predictor(estimator, features, labels, snakemake.params.settings),
+                   snakemake.output.clusterer)

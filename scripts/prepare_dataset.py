@@ -1,6 +1,6 @@
 """Load a dataset from its (downloaded) files, clean it, write rows, ids/labels and metadata."""
 
-from deepclust.datasets import clean, load_dataset, write_prepared
+from deepclust.datasets import check_k_fits, clean, load_dataset, write_prepared
 from deepclust.rule import logged
 from deepclust.sources import local_files
 
@@ -11,4 +11,7 @@ with logged(snakemake):
     files = local_files(snakemake.input.get("manifest"))
     loaded = load_dataset(name, spec, files).head(snakemake.params.max_rows)
     dataset = clean(loaded, name, snakemake.params.text)
+    # before any model is trained; read from the config, not a param, so that changing K
+    # reruns only the clustering, not the preparation
+    check_k_fits(dataset, name, snakemake.config["datasets"][name]["k"])
     write_prepared(dataset, snakemake.output.data, snakemake.output.rows, snakemake.output.meta)

@@ -1,14 +1,15 @@
-"""Manifold learning (UMAP or Isomap) on a representation."""
+"""Manifold learning (UMAP or Isomap) on a representation; keep the fitted reducer for new data."""
 
 import numpy as np
 
-from deepclust.reduce import reduce
+from deepclust.reduce import reduce, save_reducer
 from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)
-    embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
-                       snakemake.params.seed, snakemake.threads)
+    reducer, embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
+                                snakemake.params.seed, snakemake.threads)
     np.save(snakemake.output.embedding, embedding)
+    save_reducer(reducer, snakemake.output.reducer)

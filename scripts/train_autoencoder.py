@@ -15,8 +15,9 @@ with logged(snakemake):
     from deepclust.models import train_autoencoder
     from deepclust.plots import plot_loss_curve
 
+    image_shape = json.loads(open(snakemake.input.meta).read()).get("image_shape")
     model, history, throughput = train_autoencoder(load_matrix(snakemake.input.features),
-                                                   snakemake.params.settings, seed)
+                                                   snakemake.params.settings, seed, image_shape)
     model.save(snakemake.output.model)
     with open(snakemake.output.throughput, "w") as fh:
         json.dump(dict(throughput, seed=seed, threads=snakemake.threads), fh, indent=2)

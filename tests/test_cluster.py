@@ -95,3 +95,24 @@ def test_adapters_accept_sparse_bag_of_words(blobs, kind):
     assert labels.shape == (X.shape[0],)
     selection = choose_k(X, 2, 6, seed=0)
     assert 2 <= selection["k"] <= 6
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULTS))
+def test_saved_predictor_reproduces_training_labels_and_labels_new_points(blobs, kind,
+                                                                           tmp_path):
+    from deepclust.cluster import load_clusterer, predictor, save_clusterer
+
+    X, y = blobs
+    estimator, labels = fit_predict(X, DEFAULTS[kind], k=4 if kind in ("kmeans", "gmm") else None,
+                                    seed=0)
+    save_clusterer(predictor(estimator, X, labels, DEFAULTS[kind]), tmp_path / "c.joblib")
+    loaded = load_clusterer(tmp_path / "c.joblib")
+    clustered = labels >= 0
+    np.testing.assert_array_equal(loaded.predict(X)[clustered], labels[clustered])
+    # new points: jittered copies of training points join their cluster...
+    rng = np.random.default_rng(1)
+    near = X[clustered][:50] + rng.normal(scale=0.05, size=(50, 2))
+    np.testing.assert_array_equal(loaded.predict(near), labels[clustered][:50])
+    # ...and for the density-based clusterers a far-away point is noise
+    far = loaded.predict(np.array([[100.0, -100.0]]))
+    assert far[0] == -1 if kind in ("dbscan", "hdbscan") else far[0] >= 0

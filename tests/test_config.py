@@ -52,6 +52,28 @@ CASES = {
     "no threads": (
         lambda c: c.update(threads=0),
         "config key 'threads': 0 is less than the minimum of 1"),
+    "DEC without an autoencoder": (
+        lambda c: (c["clusterers"].update(dec={"kind": "dec"}),
+                   c["pipelines"].update(raw_dec={"clusterer": "dec"})),
+        "pipelines.raw_dec: clusterer 'dec' is DEC, which trains an autoencoder's encoder, but "
+        "the pipeline has no encoder; set pipelines.raw_dec.encoder to an autoencoder"),
+    "IDEC after a reducer": (
+        lambda c: (c["clusterers"].update(idec={"kind": "idec"}),
+                   c["pipelines"].update(umap_idec={"encoder": "ae", "reducer": "umap",
+                                                    "clusterer": "idec"})),
+        "pipelines.umap_idec: IDEC clusters the encoder's own embedding; set "
+        "pipelines.umap_idec.reducer to 'none' (got 'umap')"),
+    "convolutional autoencoder on non-image data": (
+        lambda c: (c["encoders"].update(conv={"kind": "conv_autoencoder"}),
+                   c["pipelines"].update(conv_kmeans={"encoder": "conv", "clusterer": "kmeans"}),
+                   c["run"]["pipelines"].append("conv_kmeans"),
+                   c["datasets"]["digits"].update(modality="tabular")),
+        "pipelines.conv_kmeans.encoder: 'conv' is a convolutional autoencoder, which needs "
+        "image data, but run.datasets has 'digits' (modality 'tabular')"),
+    "convolution settings on a dense autoencoder": (
+        lambda c: c["encoders"]["ae"].update(filters=[8, 16]),
+        "encoders.ae.filters: only a conv_autoencoder has filters (this encoder is a "
+        "dense_autoencoder)"),
     "bad k": (
         lambda c: c["datasets"]["digits"].update(k="many"),
         "config key 'datasets.digits.k': 'many' is not of type 'integer' or 'many' is not one "

@@ -74,3 +74,23 @@ def test_evaluate_without_labels_has_no_external_metrics():
     result = evaluate_clustering(X, [0] * 5 + [1] * 5)
     assert result["acc"] is None and result["nmi"] is None and result["ari"] is None
     assert result["silhouette"] is not None
+
+
+def test_confusion_table_orders_clusters_by_their_matched_class():
+    from deepclust.metrics import confusion_table
+
+    y_true = [0, 0, 1, 1, 2, 2, 2]
+    y_pred = [5, 5, 3, 3, 3, 7, -1]
+    table, classes, clusters = confusion_table(y_true, y_pred)
+    assert classes.tolist() == [0, 1, 2]
+    assert clusters.tolist() == [5, 3, 7, -1]  # 5->0, 3->1, 7->2, then noise
+    assert table.tolist() == [[2, 0, 0, 0], [0, 2, 0, 0], [0, 1, 1, 1]]
+    assert table.sum() == len(y_true)
+
+
+def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
+    from deepclust.metrics import confusion_table
+
+    table, _, clusters = confusion_table([0, 0, 0, 1, 1, 1], [0, 0, 2, 1, 1, 3])
+    assert clusters.tolist()[:2] == [0, 1] and sorted(clusters.tolist()[2:]) == [2, 3]
+    assert table.sum(axis=0).tolist() == [2, 2, 1, 1]

@@ -8,7 +8,7 @@ import deepclust.models as models  # noqa: E402
 from deepclust.models import build_dense_autoencoder, dense_flops, embed, encoder_from, \
     load_autoencoder, train_autoencoder  # noqa: E402
 
-SETTINGS = {"hidden_units": [16, 8], "embedding_dim": 3, "activation": "relu",
+SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16, 8], "embedding_dim": 3, "activation": "relu",
             "optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "epochs": 3,
             "batch_size": 32, "validation_split": 0.2,
             "early_stopping": {"patience": 2, "min_delta": 0.0}}
@@ -81,3 +81,50 @@ def test_sparse_features_train_and_embed_like_dense_ones(monkeypatch, max_bytes)
     assert len(history["loss"]) == 3 and len(history["val_loss"]) == 3
     assert history["loss"][-1] < history["loss"][0]
     assert np.allclose(embed(model, sparse), embed(model, dense), atol=1e-5)
+
+
+@pytest.mark.parametrize("image_shape", [(28, 28, 1), (8, 8, 1), (9, 7, 3)])
+def test_conv_autoencoder_maps_flat_rows_back_to_flat_rows(image_shape):
+    from deepclust.models import build_conv_autoencoder
+
+    n = int(np.prod(image_shape))
+    model = build_conv_autoencoder(n, image_shape, filters=(4, 8, 16), kernel_sizes=(5, 5, 3),
+                                   embedding_dim=6)
+    assert model.output_shape == (None, n)
+    assert encoder_from(model).output_shape == (None, 6)
+    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)
+             and not isinstance(l, keras.layers.Conv2DTranspose)]
+    assert [l.filters for l in convs] == [4, 8, 16] and all(l.strides == (2, 2) for l in convs)
+
+
+def test_conv_autoencoder_trains_and_its_flops_count_the_convolutions():
+    from deepclust.models import build_conv_autoencoder
+
+    seed_everything(0, tensorflow=True, threads=1)
+    x = np.random.default_rng(0).random((64, 64), dtype=np.float32)
+    settings = {**SETTINGS, "kind": "conv_autoencoder", "filters": [4, 8],
+                "kernel_sizes": [3, 3], "validation_split": 0.0, "early_stopping": {}}
+    model, history, _ = train_autoencoder(x, settings, seed=0, image_shape=[8, 8, 1])
+    assert model.name == "conv_autoencoder" and len(history["loss"]) == 3
+    assert embed(model, x).shape == (64, 3)
+    # one 3x3 stride-2 Conv2D, 8x8x1 -> 4x4x2: 2 * 16 pixels * (3*3*1*2) weights
+    tiny = keras.Sequential([keras.Input((8, 8, 1)),
+                             keras.layers.Conv2D(2, 3, strides=2, padding="same")])
+    assert dense_flops(tiny) == (2 * 16 * 18, 2 * 16 * 18 * 2)
+    forward, _ = dense_flops(build_conv_autoencoder(64, (8, 8, 1), (4, 8), (3, 3), 3))
+    dense_only = 2 * (2 * 2 * 8) * 3 * 2  # embedding and decoder Dense layers
+    assert forward > dense_only
+
+
+def test_conv_autoencoder_needs_an_image_shape_that_fits_the_rows():
+    from deepclust.models import build_autoencoder
+
+    settings = {"kind": "conv_autoencoder", "filters": [4], "kernel_sizes": [3],
+                "embedding_dim": 2, "activation": "relu"}
+    with pytest.raises(ValueError, match="^a convolutional autoencoder needs image data, but "
+                                         r"this dataset has no image shape \(modality is not "
+                                         r"'image'\)$"):
+        build_autoencoder(50, settings, image_shape=None)
+    with pytest.raises(ValueError, match=r"^image shape \[8, 8, 1\] holds 64 values but the "
+                                         "rows have 50 features$"):
+        build_autoencoder(50, settings, image_shape=[8, 8, 1])

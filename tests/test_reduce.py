@@ -15,7 +15,7 @@ def _blobs(n=300, seed=0):
 
 def test_exact_neighbors_match_brute_force_and_start_with_the_row_itself():
     x = _blobs()
-    indices, distances = exact_neighbors(x, 7, "euclidean", n_jobs=2)
+    indices, distances, _ = exact_neighbors(x, 7, "euclidean", n_jobs=2)
     assert indices.shape == distances.shape == (300, 7)
     assert (indices[:, 0] == np.arange(300)).all() and (distances[:, 0] == 0).all()
     full = np.linalg.norm(x[:, None] - x[None], axis=2)
@@ -28,7 +28,7 @@ def test_exact_neighbors_name_an_unsupported_metric():
 
 
 def test_seeded_umap_is_identical_across_runs_and_uses_one_thread():
-    first, second = (reduce(_blobs(), UMAP, seed=3, threads=2) for _ in range(2))
+    first, second = (reduce(_blobs(), UMAP, seed=3, threads=2)[1] for _ in range(2))
     assert first.shape == (300, 2) and first.dtype == np.float32
     assert np.array_equal(first, second)
     assert reducer_threads(UMAP, 8) == 1
@@ -38,9 +38,26 @@ def test_seeded_umap_is_identical_across_runs_and_uses_one_thread():
 
 def test_parallel_and_approximate_umap_run():
     for settings in (dict(UMAP, parallel=True), dict(UMAP, knn="approximate")):
-        assert reduce(_blobs(), settings, seed=0, threads=2).shape == (300, 2)
+        assert reduce(_blobs(), settings, seed=0, threads=2)[1].shape == (300, 2)
 
 
 def test_reducer_needs_more_rows_than_neighbours():
     with pytest.raises(ValueError, match="n_neighbors=10 needs more than 8 rows"):
         reduce(_blobs(8), UMAP, seed=0)
+
+
+@pytest.mark.parametrize("n_rows", [600, 4500])  # umap-learn's small-data path and ours (>4096)
+def test_fitted_umap_places_new_rows_after_reloading(tmp_path, n_rows):
+    from deepclust.reduce import load_reducer, save_reducer, transform
+
+    x = _blobs(n_rows + 90, seed=5)
+    blob = np.arange(n_rows + 90) % 3
+    reducer, embedding = reduce(x[:n_rows], UMAP, seed=0)
+    save_reducer(reducer, tmp_path / "umap.joblib")
+    loaded = load_reducer(tmp_path / "umap.joblib")
+    new = transform(loaded, x[n_rows:])
+    assert new.shape == (90, 2) and new.dtype == np.float32
+    np.testing.assert_array_equal(new, transform(loaded, x[n_rows:]))  # deterministic
+    centres = np.stack([embedding[blob[:n_rows] == b].mean(axis=0) for b in range(3)])
+    nearest = np.linalg.norm(new[:, None] - centres[None], axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(nearest, blob[n_rows:])

@@ -32,6 +32,7 @@ def test_first_run_shares_one_training_job_per_seed(tiny_run):
     assert jobs["reduce_embedding"] == 2 * len(SEEDS)  # umap (3 pipelines) + isomap (1)
     assert jobs["prepare_dataset"] == 1 and jobs["vectorize_features"] == 1
     assert jobs["cluster"] == jobs["evaluate"] == jobs["plot_clusters"] == 6 * len(SEEDS)
+    assert jobs["plot_confusion_matrix"] == 6 * len(SEEDS)  # digits has labels
 
 
 def test_every_run_has_labels_metrics_and_figures(tiny_run):
@@ -52,6 +53,7 @@ def test_every_run_has_labels_metrics_and_figures(tiny_run):
             assert 0.15 < metrics["acc"] <= 1.0  # chance is 0.1; floors: test_quality.py
             assert metrics["n_clusters"] == clusters.query("cluster >= 0")["cluster"].nunique()
             _assert_png(run / "clusters.png")
+            _assert_png(run / "confusion.png")
     for seed in SEEDS:
         encoded = results / f"digits/encoded/ae/seed{seed}"
         _assert_png(encoded / "loss.png")
@@ -104,6 +106,7 @@ def test_changing_umap_n_neighbors_reruns_exactly_what_depends_on_it(tiny_run, t
         "cluster": umap_pipelines * len(SEEDS),
         "evaluate": umap_pipelines * len(SEEDS),
         "plot_clusters": umap_pipelines * len(SEEDS),
+        "plot_confusion_matrix": umap_pipelines * len(SEEDS),
         "leaderboard": 1,
         "all": 1,
     }

@@ -1,0 +1,241 @@
+"""Deep Embedded Clustering (DEC, Xie et al. 2016) and Improved DEC (IDEC, Guo et al. 2017).
+
+Both put a :class:`ClusteringLayer` on the pretrained encoder and train the
+encoder *for* clustering: every ``update_interval`` batches the soft
+assignments ``q`` of all rows give a sharper target ``p``
+(:func:`target_distribution`); in between, the network minimises KL(p || q) on
+mini-batches. IDEC also keeps the decoder and adds ``gamma`` times the
+reconstruction loss, so that the embedding keeps describing the data.
+
+:class:`DEC` follows scikit-learn's estimator conventions: ``fit`` then
+``labels_``, ``predict``, ``predict_proba``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from deepclust.cluster import check_k
+from deepclust.models import dense_batch, embed, encoder_from
+from deepclust.optimizers import make_optimizer
+
+log = logging.getLogger(__name__)
+
+
+@keras.saving.register_keras_serializable(package="deepclust")
+class ClusteringLayer(keras.layers.Layer):
+    """Soft assignment of embeddings to ``n_clusters`` trainable centres.
+
+    ``q[i, j]`` is proportional to ``(1 + |z_i - mu_j|^2 / alpha)^(-(alpha + 1) / 2)``
+    (Student's t kernel with ``alpha`` degrees of freedom), normalised per row.
+    """
+
+    def __init__(self, n_clusters: int, alpha: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.n_clusters = int(n_clusters)
+        self.alpha = float(alpha)
+
+    def build(self, input_shape):
+        self.clusters = self.add_weight(name="clusters", shape=(self.n_clusters, input_shape[-1]),
+                                        initializer="glorot_uniform")
+
+    def call(self, inputs):
+        squared = ops.sum(ops.square(ops.expand_dims(inputs, 1) - self.clusters), axis=2)
+        q = ops.power(1.0 + squared / self.alpha, -(self.alpha + 1.0) / 2.0)
+        return q / ops.sum(q, axis=1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_clusters)
+
+    def get_config(self):
+        return {**super().get_config(), "n_clusters": self.n_clusters, "alpha": self.alpha}
+
+
+def target_distribution(q: np.ndarray) -> np.ndarray:
+    """DEC's auxiliary target: ``q**2`` divided by each cluster's frequency, rows renormalised.
+
+    It sharpens confident assignments and keeps large clusters from swallowing small ones.
+    """
+    weight = q ** 2 / q.sum(axis=0)
+    return (weight.T / weight.sum(axis=1)).T
+
+
+def label_change(previous: np.ndarray, current: np.ndarray) -> float:
+    """Fraction of rows whose cluster label changed (DEC's stop criterion compares it to ``tol``)."""
+    return float(np.mean(previous != current))
+
+
+class DEC:
+    """DEC (``gamma == 0``) or IDEC (``gamma > 0``) on a pretrained autoencoder.
+
+    Parameters follow the papers' reference code: centres from KMeans with
+    ``n_init`` starts on the pretrained embedding; a new target every
+    ``update_interval`` batches of ``batch_size`` rows, taken in order; stop
+    when fewer than ``tol`` of the rows changed label between two targets, or
+    after ``maxiter`` batches.
+
+    After :meth:`fit`: ``model_`` (inputs -> q, a Keras model with the trained
+    encoder and :class:`ClusteringLayer`), ``labels_``, ``q_``, ``history_``
+    (one dict per target update), ``n_iter_`` and ``converged_``.
+    """
+
+    def __init__(self, n_clusters: int, alpha: float = 1.0, n_init: int = 20,
+                 update_interval: int = 140, tol: float = 0.001, maxiter: int = 20000,
+                 batch_size: int = 256, optimizer: str = "sgd", learning_rate: float = 0.01,
+                 momentum: float = 0.9, gamma: float = 0.0, seed: int = 0):
+        self.n_clusters = n_clusters
+        self.alpha = alpha
+        self.n_init = n_init
+        self.update_interval = update_interval
+        self.tol = tol
+        self.maxiter = maxiter
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.gamma = gamma
+        self.seed = seed
+
+    @classmethod
+    def from_settings(cls, settings: dict, n_clusters: int, seed: int) -> "DEC":
+        """From a ``kind: dec`` or ``kind: idec`` clusterer config entry."""
+        keys = ("alpha", "n_init", "update_interval", "tol", "maxiter", "batch_size",
+                "optimizer", "learning_rate", "momentum")
+        gamma = settings.get("gamma", 0.1) if settings["kind"] == "idec" else 0.0
+        return cls(n_clusters, gamma=gamma, seed=seed, **{k: settings[k] for k in keys})
+
+    @property
+    def method(self) -> str:
+        return "IDEC" if self.gamma > 0 else "DEC"
+
+    def _optimizer(self):
+        optimizer = make_optimizer(self.optimizer, self.learning_rate)
+        if hasattr(optimizer, "momentum"):
+            optimizer.momentum = self.momentum
+        return optimizer
+
+    def _build(self, autoencoder: keras.Model, centres: np.ndarray):
+        encoder = encoder_from(autoencoder)
+        layer = ClusteringLayer(self.n_clusters, self.alpha, name="clustering")
+        q = layer(encoder.output)
+        layer.set_weights([centres.astype(np.float32)])
+        model = keras.Model(encoder.input, q, name=self.method.lower())
+        if self.gamma > 0:  # IDEC: train q and the reconstruction together
+            train = keras.Model(autoencoder.input, {"clustering": q,
+                                                    "reconstruction": autoencoder.output},
+                                name="idec_training")
+            train.compile(optimizer=self._optimizer(),
+                          loss={"clustering": "kl_divergence", "reconstruction": "mse"},
+                          loss_weights={"clustering": 1.0, "reconstruction": self.gamma})
+        else:
+            train = model
+            train.compile(optimizer=self._optimizer(), loss="kl_divergence")
+        return model, train
+
+    def _initial_centres(self, embedding: np.ndarray):
+        from sklearn.cluster import KMeans
+
+        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=self.seed)
+        labels = kmeans.fit_predict(embedding)
+        return kmeans.cluster_centers_, labels
+
+    def fit(self, autoencoder: keras.Model, features, y=None, embedding=None) -> "DEC":
+        """Train on ``features`` (rows as the autoencoder was trained on). ``y``, when given,
+        is only used to log ACC and NMI at each target update; ``embedding``, when given,
+        is the pretrained encoder's output for ``features`` (else it is computed)."""
+        from deepclust.metrics import cluster_accuracy
+        from sklearn.metrics import normalized_mutual_info_score
+
+        n = features.shape[0]
+        check_k(self.n_clusters, n)
+        start = time.perf_counter()
+        if embedding is None:
+            embedding = embed(autoencoder, features)
+        centres, previous = self._initial_centres(embedding)
+        autoencoder = copy_model(autoencoder)  # training must not change the caller's model
+        log.info("%s: KMeans (%d starts) on the pretrained %d-d embedding of %d rows in %.1f s",
+                 self.method, self.n_init, embedding.shape[1], n, time.perf_counter() - start)
+        self.model_, train = self._build(autoencoder, centres)
+        self.history_, self.converged_ = [], False
+        losses, position, iteration = [], 0, 0
+        while True:
+            if iteration % self.update_interval == 0:
+                q = self.predict_proba(features)
+                target = target_distribution(q)
+                labels = q.argmax(axis=1)
+                record = {"iteration": iteration,
+                          "loss": mean_of(losses, "loss"),
+                          "label_change": label_change(previous, labels),
+                          "seconds": round(time.perf_counter() - start, 2)}
+                if self.gamma > 0:
+                    record["kl_loss"] = mean_of(losses, "clustering_loss")
+                    record["reconstruction_loss"] = mean_of(losses, "reconstruction_loss")
+                if y is not None:
+                    record["acc"] = cluster_accuracy(y, labels)
+                    record["nmi"] = float(normalized_mutual_info_score(y, labels))
+                self.history_.append(record)
+                log.info("%s iteration %d: %s", self.method, iteration, ", ".join(
+                    f"{k} {v:.4g}" for k, v in record.items()
+                    if k != "iteration" and v is not None))
+                previous, losses = labels, []
+                if iteration > 0 and record["label_change"] < self.tol:
+                    self.converged_ = True
+                    log.info("%s stopped: label change %.4g < tol %g", self.method,
+                             record["label_change"], self.tol)
+                    break
+            if iteration >= self.maxiter:
+                log.info("%s stopped at maxiter %d", self.method, self.maxiter)
+                break
+            rows = np.arange(position, min(position + self.batch_size, n))
+            batch = dense_batch(features, rows)
+            targets = {"clustering": target[rows], "reconstruction": batch} \
+                if self.gamma > 0 else target[rows]
+            losses.append(train.train_on_batch(batch, targets, return_dict=True))
+            position = position + self.batch_size if position + self.batch_size < n else 0
+            iteration += 1
+        self.n_iter_ = iteration
+        self.q_ = self.predict_proba(features)  # after the last batch (maxiter) too
+        self.labels_ = self.q_.argmax(axis=1)
+        return self
+
+    def predict_proba(self, features) -> np.ndarray:
+        """Soft assignments q (rows sum to 1)."""
+        return soft_assignments(self.model_, features)
+
+    def predict(self, features) -> np.ndarray:
+        return self.predict_proba(features).argmax(axis=1)
+
+    def transform(self, features) -> np.ndarray:
+        """The trained encoder's embedding of ``features``."""
+        return embed(self.model_, features)
+
+
+def copy_model(model: keras.Model) -> keras.Model:
+    """An independent copy of a Keras model: same architecture and weights."""
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def mean_of(logs: list[dict], key: str) -> float | None:
+    """Mean of one loss over the batches since the last target update (None before any)."""
+    return float(np.mean([float(entry[key]) for entry in logs])) if logs else None
+
+
+def soft_assignments(model: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
+    """q of a (reloaded) DEC model for every row, float64 so that rows sum to 1 exactly."""
+    n = features.shape[0]
+    parts = [np.asarray(model.predict_on_batch(
+                 dense_batch(features, np.arange(i, min(i + batch_size, n)))), dtype=np.float64)
+             for i in range(0, n, batch_size)]
+    q = np.concatenate(parts)
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def load_dec(path) -> keras.Model:
+    return keras.models.load_model(path)

@@ -1,0 +1,40 @@
+"""DEC / IDEC on the pipeline's pretrained autoencoder: labels, soft assignments, the trained
+model, its embedding, the training history and its figure."""
+
+import numpy as np
+import pandas as pd
+
+from deepclust.cluster import check_k, resolve_k
+from deepclust.datasets import read_labels, read_rows
+from deepclust.features import load_matrix
+from deepclust.rule import logged
+from deepclust.seeding import seed_everything
+
+with logged(snakemake):
+    seed = snakemake.params.seed
+    settings = snakemake.params.settings
+    rows = read_rows(snakemake.input.rows)
+    k = resolve_k(snakemake.params.k, settings, rows, snakemake.input.get("k"))
+    check_k(k, len(rows))
+    seed_everything(seed, tensorflow=True, threads=snakemake.threads)
+    from deepclust.dec import DEC
+    from deepclust.models import load_autoencoder
+    from deepclust.plots import plot_dec_progress
+
+    features = load_matrix(snakemake.input.vectorized)
+    dec = DEC.from_settings(settings, k, seed).fit(
+        load_autoencoder(snakemake.input.autoencoder), features,
+        y=read_labels(snakemake.input.rows), embedding=np.load(snakemake.input.features))
+    ids = rows[["id"]]
+    ids.assign(cluster=dec.labels_).to_csv(snakemake.output.clusters, index=False)
+    soft = pd.DataFrame(dec.q_, columns=[f"q{j}" for j in range(k)])
+    pd.concat([ids, soft], axis=1).to_csv(snakemake.output.soft, index=False,
+                                          float_format="%.6g")
+    dec.model_.save(snakemake.output.model)
+    np.save(snakemake.output.embedding, dec.transform(features))
+    pd.DataFrame(dec.history_).to_csv(snakemake.output.history, index=False)
+    w = snakemake.wildcards
+    plot_dec_progress(dec.history_, snakemake.output.figure,
+                      f"{dec.method} ('{w.pipeline}') on {w.dataset}, seed {seed}: "
+                      f"{dec.n_iter_} iterations" + (" (converged)" if dec.converged_ else ""),
+                      tol=dec.tol)

@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from deepclust.dec import DEC, ClusteringLayer, label_change, load_dec, soft_assignments, \
+    target_distribution  # noqa: E402
+from deepclust.models import train_autoencoder  # noqa: E402
+from deepclust.seeding import seed_everything  # noqa: E402
+
+AE = {"kind": "dense_autoencoder", "hidden_units": [16], "embedding_dim": 3,
+      "activation": "relu", "optimizer": "adam", "learning_rate": 0.01, "loss": "mse",
+      "epochs": 5, "batch_size": 32, "validation_split": 0.0, "early_stopping": {}}
+
+
+@pytest.fixture(scope="module")
+def blobs_and_autoencoder():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=4.0, size=(3, 8))
+    y = np.repeat(np.arange(3), 100)
+    x = (centres[y] + rng.normal(size=(300, 8))).astype(np.float32)
+    seed_everything(0, tensorflow=True, threads=1)
+    autoencoder, _, _ = train_autoencoder(x, AE, seed=0)
+    return x, y, autoencoder
+
+
+def _dec(**settings):
+    return DEC(**{"n_clusters": 3, "n_init": 5, "update_interval": 5, "maxiter": 40,
+                  "batch_size": 64, "seed": 0, **settings})
+
+
+def test_clustering_layer_q_rows_sum_to_one_and_model_reloads_identically(
+        blobs_and_autoencoder, tmp_path):
+    x, y, autoencoder = blobs_and_autoencoder
+    seed_everything(0, tensorflow=True, threads=1)
+    dec = _dec().fit(autoencoder, x, y=y)
+    q = dec.predict_proba(x)
+    assert q.shape == (300, 3)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0, atol=1e-9)
+    assert np.all(q > 0)
+    np.testing.assert_array_equal(dec.labels_, q.argmax(axis=1))
+    path = tmp_path / "dec.keras"
+    dec.model_.save(path)
+    reloaded = load_dec(path)
+    layer = reloaded.get_layer("clustering")
+    assert isinstance(layer, ClusteringLayer) and layer.n_clusters == 3 and layer.alpha == 1.0
+    np.testing.assert_array_equal(soft_assignments(reloaded, x), q)
+    assert dec.history_[0]["acc"] > 0.9  # well-separated blobs, monitored against y
+
+
+def test_q_follows_students_t_kernel():
+    layer = ClusteringLayer(2, alpha=1.0)
+    layer.build((None, 2))
+    layer.set_weights([np.array([[0.0, 0.0], [3.0, 4.0]], dtype=np.float32)])
+    q = np.asarray(layer(np.array([[0.0, 0.0]], dtype=np.float32)))
+    kernel = np.array([1.0, 1.0 / (1.0 + 25.0)])  # (1 + d^2 / alpha)^-((alpha + 1) / 2)
+    np.testing.assert_allclose(q[0], kernel / kernel.sum(), rtol=1e-6)
+
+
+def test_target_distribution_sharpens_q(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    seed_everything(0, tensorflow=True, threads=1)
+    q = _dec(maxiter=1).fit(autoencoder, x).q_
+    p = target_distribution(q)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
+    assert np.all(p.max(axis=1) >= q.max(axis=1) - 1e-12)
+    assert p.max(axis=1).mean() > q.max(axis=1).mean() + 0.01
+    np.testing.assert_array_equal(p.argmax(axis=1), q.argmax(axis=1))
+
+
+def test_stop_criterion_fires_when_labels_stop_changing(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    seed_everything(0, tensorflow=True, threads=1)
+    frozen = _dec(learning_rate=1e-12, update_interval=7, maxiter=1000).fit(autoencoder, x)
+    assert frozen.converged_ and frozen.n_iter_ == 7  # first comparison of two targets
+    assert frozen.history_[-1]["label_change"] == 0.0
+    seed_everything(0, tensorflow=True, threads=1)
+    capped = _dec(tol=0.0, maxiter=12).fit(autoencoder, x)  # never below 0: runs to maxiter
+    assert not capped.converged_ and capped.n_iter_ == 12
+    assert [h["iteration"] for h in capped.history_] == [0, 5, 10]
+    assert label_change(np.array([0, 1, 2, 2]), np.array([0, 1, 1, 2])) == 0.25
+
+
+def test_idec_keeps_the_reconstruction_loss(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    seed_everything(0, tensorflow=True, threads=1)
+    idec = _dec(gamma=0.1, maxiter=10).fit(autoencoder, x)
+    assert idec.method == "IDEC"
+    trained = [h for h in idec.history_ if h["loss"] is not None]
+    assert trained and all(h["reconstruction_loss"] > 0 and h["kl_loss"] >= 0 for h in trained)
+    # total = KL + gamma * reconstruction
+    h = trained[-1]
+    assert h["loss"] == pytest.approx(h["kl_loss"] + 0.1 * h["reconstruction_loss"], rel=1e-4)
+
+
+def test_dec_training_is_deterministic(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    runs = []
+    for _ in range(2):
+        seed_everything(4, tensorflow=True, threads=1)
+        runs.append(_dec(seed=4, maxiter=15).fit(autoencoder, x).q_)
+    np.testing.assert_array_equal(*runs)
+
+
+def test_k_larger_than_the_number_of_rows_fails_before_training(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    with pytest.raises(ValueError, match=r"^K=50 is larger than the number of rows \(30\)$"):
+        DEC(50).fit(autoencoder, x[:30])
+
+
+def test_from_settings_reads_the_config_entry():
+    entry = {"kind": "idec", "alpha": 2.0, "n_init": 20, "update_interval": 140, "tol": 0.001,
+             "maxiter": 100, "batch_size": 256, "optimizer": "sgd", "learning_rate": 0.01,
+             "momentum": 0.9, "gamma": 0.5}
+    idec = DEC.from_settings(entry, 10, seed=3)
+    assert (idec.n_clusters, idec.alpha, idec.gamma, idec.seed, idec.method) == \
+        (10, 2.0, 0.5, 3, "IDEC")
+    assert DEC.from_settings(dict(entry, kind="dec"), 10, seed=3).gamma == 0.0
