@@ -42,7 +42,7 @@ def trained(tmp_path_factory):
 
 
 def assign(workdir, pipeline, rows_file, seed=0):
-    out = workdir / f"assigned_{pipeline}_{rows_file.stem}.csv"
+    out = workdir / f"assigned_{pipeline}_seed{seed}_{rows_file.stem}.csv"
     cmd = [sys.executable, "-m", "deepclust.assign", "--dataset", "digits", "--pipeline",
            pipeline, "--seed", str(seed), "--file", f"rows={rows_file}", "--output", str(out),
            "--config", str(workdir / "config.yaml"), "--results", str(workdir / "results")]
