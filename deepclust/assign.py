@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.config import NONE, ConfigError, is_dec, load_config, pipeline
-from deepclust.datasets import Dataset, DatasetError, clean, load_dataset
+from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
 from deepclust.paths import model_path
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
                     files: dict) -> pd.DataFrame:
     """Cluster assignments of new rows by a trained pipeline: ``id, cluster`` (DEC/IDEC:
     plus soft assignments ``q0..``)."""
-    from deepclust.features import load_vectorizer
+    from deepclust.features import load_fitted
 
     if dataset not in config["datasets"]:
         raise ConfigError(f"dataset {dataset!r} is not in the config "
@@ -143,10 +143,8 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         raise FileNotFoundError(f"pipeline {pipeline_name!r} (seed {seed}) on {dataset!r} has "
                                 f"not been trained: missing {', '.join(missing)}; run the "
                                 "workflow with it first")
-    text = spec.get("text", {})
-    new = clean(load_new_data(dataset, spec, files), dataset,
-                {k: text[k] for k in ("strip_html", "lowercase", "stop_words") if k in text})
-    features = vectorize_new(load_vectorizer(paths["vectorizer"]), new, spec["modality"])
+    new = clean(load_new_data(dataset, spec, files), dataset, text_cleaning(spec))
+    features = vectorize_new(load_fitted(paths["vectorizer"]), new, spec["modality"])
     log.info("%d new rows -> %d features", *features.shape)
     out = pd.DataFrame({"id": new.ids})
     if "dec" in paths:
@@ -169,13 +167,9 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         from deepclust.reduce import load_reducer, transform
 
         representation = transform(load_reducer(paths["reducer"]), representation)
-    from deepclust.cluster import load_clusterer
-    from deepclust.features import to_dense
+    from deepclust.cluster import predict_clusters
 
-    clusterer = load_clusterer(paths["clusterer"])
-    if not hasattr(clusterer, "cluster_centers_"):  # GMM and the nearest-point assigner
-        representation = to_dense(representation)
-    out["cluster"] = np.asarray(clusterer.predict(representation), dtype=np.int64)
+    out["cluster"] = predict_clusters(load_fitted(paths["clusterer"]), representation)
     return out
 
 

@@ -93,6 +93,7 @@ class NearestPointAssigner:
         return cls(features[clustered], labels[clustered], core_distance[clustered])
 
     def predict(self, features: np.ndarray) -> np.ndarray:
+        features = to_dense(features)
         if len(self.labels) == 0:  # everything was noise
             return np.full(features.shape[0], -1, dtype=np.int64)
         distance, index = self.search.kneighbors(features)
@@ -108,16 +109,12 @@ def predictor(estimator, features, labels: np.ndarray, settings: dict):
     return NearestPointAssigner.from_fitted(estimator, to_dense(features), labels, settings)
 
 
-def save_clusterer(model, path) -> None:
-    import joblib
-
-    joblib.dump(model, path)
-
-
-def load_clusterer(path):
-    import joblib
-
-    return joblib.load(path)
+def predict_clusters(model, features) -> np.ndarray:
+    """Cluster labels of new rows from a :func:`predictor` (dense input where fitting
+    needed it: GMM, and the nearest-point assigner's neighbour search)."""
+    if not isinstance(model, skc.KMeans):
+        features = to_dense(features)
+    return np.asarray(model.predict(features), dtype=np.int64)
 
 
 def elbow_index(ks, inertias) -> int:

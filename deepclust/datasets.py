@@ -205,6 +205,11 @@ def clean_text(texts, strip_html: bool = True, lowercase: bool = True,
     return cleaned
 
 
+def text_cleaning(spec: dict) -> dict:
+    """The text-cleaning options of a dataset entry (what :func:`clean_text` takes)."""
+    return {k: spec["text"][k] for k in ("strip_html", "lowercase", "stop_words")}
+
+
 def clean(dataset: Dataset, name: str = "dataset", text_options: dict | None = None) -> Dataset:
     """Remove what the models cannot use; fail if nothing usable remains.
 

@@ -21,7 +21,7 @@ import numpy as np
 from keras import ops
 
 from deepclust.cluster import check_k
-from deepclust.models import dense_batch, embed, encoder_from
+from deepclust.models import dense_batch, embed, encoder_from, predict_rows
 from deepclust.optimizers import make_optimizer
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,8 @@ class DEC:
             position = position + self.batch_size if position + self.batch_size < n else 0
             iteration += 1
         self.n_iter_ = iteration
-        self.q_ = self.predict_proba(features)  # after the last batch (maxiter) too
+        # converged: no batch since the last update; maxiter: batches may have followed it
+        self.q_ = q if self.converged_ else self.predict_proba(features)
         self.labels_ = self.q_.argmax(axis=1)
         return self
 
@@ -229,11 +230,7 @@ def mean_of(logs: list[dict], key: str) -> float | None:
 
 def soft_assignments(model: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
     """q of a (reloaded) DEC model for every row, float64 so that rows sum to 1 exactly."""
-    n = features.shape[0]
-    parts = [np.asarray(model.predict_on_batch(
-                 dense_batch(features, np.arange(i, min(i + batch_size, n)))), dtype=np.float64)
-             for i in range(0, n, batch_size)]
-    q = np.concatenate(parts)
+    q = predict_rows(model, features, batch_size).astype(np.float64)
     return q / q.sum(axis=1, keepdims=True)
 
 

@@ -132,14 +132,15 @@ def load_matrix(path):
     return sp.load_npz(path).tocsr()
 
 
-def save_vectorizer(vectorizer, path) -> None:
-    """Save a fitted vectorizer (scaler, text vectorizer or tabular vectorizer) to one file."""
+def save_fitted(model, path) -> None:
+    """Save a fitted model (vectorizer, reducer, clusterer) to one file (joblib)."""
     import joblib
 
-    joblib.dump(vectorizer, path)
+    joblib.dump(model, path)
 
 
-def load_vectorizer(path):
+def load_fitted(path):
+    """A model saved by :func:`save_fitted`."""
     import joblib
 
     return joblib.load(path)

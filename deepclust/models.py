@@ -260,15 +260,18 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     return model, history.history, throughput
 
 
-def embed(autoencoder: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
-    """The encoder's output for every row (float32); sparse input is densified per batch."""
-    encoder = encoder_from(autoencoder)
+def predict_rows(model: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
+    """A model's output for every row, in batches; sparse input is densified per batch."""
     if is_sparse(features):
         features = DenseBatches(features, batch_size, shuffle=False, seed=0)
-        return np.concatenate([np.asarray(encoder.predict_on_batch(features[i][0]),
-                                          dtype=np.float32) for i in range(len(features))])
-    return np.asarray(encoder.predict(features, batch_size=batch_size, verbose=0),
-                      dtype=np.float32)
+        return np.concatenate([np.asarray(model.predict_on_batch(features[i][0]))
+                               for i in range(len(features))])
+    return np.asarray(model.predict(features, batch_size=batch_size, verbose=0))
+
+
+def embed(autoencoder: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
+    """The encoder's output for every row (float32)."""
+    return predict_rows(encoder_from(autoencoder), features, batch_size).astype(np.float32)
 
 
 def load_autoencoder(path) -> keras.Model:

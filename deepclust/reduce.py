@@ -144,17 +144,12 @@ def transform(reducer, features: np.ndarray) -> np.ndarray:
         return np.asarray(reducer.transform(features), dtype=np.float32)
 
 
-def save_reducer(reducer, path) -> None:
-    import joblib
-
-    joblib.dump(reducer, path)
-
-
 def load_reducer(path):
-    import joblib
+    """A reducer saved by :func:`deepclust.features.save_fitted`."""
+    from deepclust.features import load_fitted
 
     import_umap()  # a pickled UMAP needs umap importable (and without TensorFlow's slow import)
-    return joblib.load(path)
+    return load_fitted(path)
 
 
 #: above this many rows, ``auto`` views use UMAP (t-SNE takes minutes on 10,000 points here)

@@ -12,6 +12,7 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 
 from deepclust.cluster import NEEDS_K
+from deepclust.datasets import text_cleaning
 from deepclust.paths import FOLDERS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
 from deepclust.reduce import reducer_threads
 from deepclust.config import (
@@ -241,9 +242,3 @@ def vectorizer_settings(dataset):
     if modality == "tabular":
         return {"tabular": spec["tabular"]}
     return {"scaling": spec["scaling"]}
-
-
-def text_cleaning(dataset):
-    """The text-cleaning options of a dataset (used by prepare_dataset for text)."""
-    text = config["datasets"][dataset]["text"]
-    return {k: text[k] for k in ("strip_html", "lowercase", "stop_words")}

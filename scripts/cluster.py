@@ -1,8 +1,8 @@
 """Cluster a representation; write one cluster label per row id (-1 = noise)."""
 
-from deepclust.cluster import fit_predict, predictor, resolve_k, save_clusterer
+from deepclust.cluster import fit_predict, predictor, resolve_k
+from deepclust.features import load_matrix, save_fitted
 from deepclust.datasets import read_rows
-from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -15,5 +15,5 @@ with logged(snakemake):
     features = load_matrix(snakemake.input.features)
     estimator, labels = fit_predict(features, snakemake.params.settings, k, seed)
     rows[["id"]].assign(cluster=labels).to_csv(snakemake.output.clusters, index=False)
-    save_clusterer(predictor(estimator, features, labels, snakemake.params.settings),
+    save_fitted(predictor(estimator, features, labels, snakemake.params.settings),
                    snakemake.output.clusterer)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from deepclust.reduce import reduce, save_reducer
-from deepclust.features import load_matrix
+from deepclust.features import load_matrix, save_fitted
+from deepclust.reduce import reduce
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -12,4 +12,4 @@ with logged(snakemake):
     reducer, embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
                                 snakemake.params.seed, snakemake.threads)
     np.save(snakemake.output.embedding, embedding)
-    save_reducer(reducer, snakemake.output.reducer)
+    save_fitted(reducer, snakemake.output.reducer)

@@ -3,7 +3,7 @@
 import json
 
 from deepclust.datasets import read_prepared
-from deepclust.features import save_matrix, save_vectorizer, vectorize
+from deepclust.features import save_fitted, save_matrix, vectorize
 from deepclust.rule import logged
 
 with logged(snakemake):
@@ -12,4 +12,4 @@ with logged(snakemake):
     vectorizer, features = vectorize(read_prepared(snakemake.input.data),
                                      snakemake.params.modality, settings)
     save_matrix(snakemake.output.features, features)
-    save_vectorizer(vectorizer, snakemake.output.vectorizer)
+    save_fitted(vectorizer, snakemake.output.vectorizer)

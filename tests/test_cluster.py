@@ -100,13 +100,14 @@ def test_adapters_accept_sparse_bag_of_words(blobs, kind):
 @pytest.mark.parametrize("kind", sorted(DEFAULTS))
 def test_saved_predictor_reproduces_training_labels_and_labels_new_points(blobs, kind,
                                                                            tmp_path):
-    from deepclust.cluster import load_clusterer, predictor, save_clusterer
+    from deepclust.cluster import predict_clusters, predictor
+    from deepclust.features import load_fitted, save_fitted
 
     X, y = blobs
     estimator, labels = fit_predict(X, DEFAULTS[kind], k=4 if kind in ("kmeans", "gmm") else None,
                                     seed=0)
-    save_clusterer(predictor(estimator, X, labels, DEFAULTS[kind]), tmp_path / "c.joblib")
-    loaded = load_clusterer(tmp_path / "c.joblib")
+    save_fitted(predictor(estimator, X, labels, DEFAULTS[kind]), tmp_path / "c.joblib")
+    loaded = load_fitted(tmp_path / "c.joblib")
     clustered = labels >= 0
     np.testing.assert_array_equal(loaded.predict(X)[clustered], labels[clustered])
     # new points: jittered copies of training points join their cluster...

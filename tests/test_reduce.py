@@ -48,12 +48,13 @@ def test_reducer_needs_more_rows_than_neighbours():
 
 @pytest.mark.parametrize("n_rows", [600, 4500])  # umap-learn's small-data path and ours (>4096)
 def test_fitted_umap_places_new_rows_after_reloading(tmp_path, n_rows):
-    from deepclust.reduce import load_reducer, save_reducer, transform
+    from deepclust.features import save_fitted
+    from deepclust.reduce import load_reducer, transform
 
     x = _blobs(n_rows + 90, seed=5)
     blob = np.arange(n_rows + 90) % 3
     reducer, embedding = reduce(x[:n_rows], UMAP, seed=0)
-    save_reducer(reducer, tmp_path / "umap.joblib")
+    save_fitted(reducer, tmp_path / "umap.joblib")
     loaded = load_reducer(tmp_path / "umap.joblib")
     new = transform(loaded, x[n_rows:])
     assert new.shape == (90, 2) and new.dtype == np.float32
