@@ -110,8 +110,9 @@ def _check_dec_and_conv(config: dict) -> None:
         modality = config["datasets"][dataset]["modality"]
         for name in config["run"]["pipelines"]:
             encoder = pipeline(config, name).encoder
-            if encoder != NONE and modality != "image" \
-                    and config["encoders"][encoder]["kind"] == "conv_autoencoder":
+            if encoder == NONE or modality == "image":
+                continue
+            if config["encoders"][encoder]["kind"] == "conv_autoencoder":
                 raise ConfigError(f"pipelines.{name}.encoder: {encoder!r} is a convolutional "
                                   f"autoencoder, which needs image data, but run.datasets has "
                                   f"{dataset!r} (modality {modality!r})")

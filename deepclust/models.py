@@ -241,7 +241,24 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
             restore_best_weights=True, verbose=0))
     log.info("training %s (%d parameters) on %d x %d, seed %d",
              model.name, model.count_params(), *features.shape, seed)
-    if is_sparse(features):  # same split as Keras' validation_split: the last rows
+    augment = settings.get("augment_images")
+    if augment and not image_shape:
+        log.info("augment_images: not used, this dataset has no image shape (modality is "
+                 "not 'image')")
+        augment = None
+    if augment:  # images: shifted and rotated copies every epoch (deepclust.augment)
+        from deepclust.augment import augmented_batches, make_augmenter
+
+        log.info("augmenting images: shifts up to %g of the size, rotations up to %g degrees",
+                 augment["shift"], augment["rotation"])
+        n_train = features.shape[0] - n_val
+        features = dense_batch(features, np.arange(features.shape[0]))
+        augmenter = make_augmenter(image_shape, augment["shift"], augment["rotation"], seed)
+        train = augmented_batches(features[:n_train], settings["batch_size"], augmenter, seed)
+        val = (features[n_train:], features[n_train:]) if n_val else None
+        history = model.fit(train, validation_data=val, epochs=settings["epochs"],
+                            shuffle=False, callbacks=callbacks, verbose=0)  # tf.data shuffles
+    elif is_sparse(features):  # same split as Keras' validation_split: the last rows
         n_train = features.shape[0] - n_val
         train = DenseBatches(features[:n_train], settings["batch_size"], True, seed)
         val = DenseBatches(features[n_train:], settings["batch_size"], False, seed) \
@@ -253,6 +270,7 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
                             batch_size=settings["batch_size"], validation_split=validation_split,
                             shuffle=True, callbacks=callbacks, verbose=0)
     throughput = {**progress.throughput(), "batch_size": settings["batch_size"],
+                  "augment_images": augment or None,
                   "forward_flops_per_sample": flops[0], "training_flops_per_sample": flops[1]}
     log.info("training throughput: %.0f samples/s, %.1f GFLOP/s (median epoch %.2f s)",
              throughput["samples_per_second"], throughput["gflops"],

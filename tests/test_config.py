@@ -70,6 +70,9 @@ CASES = {
                    c["datasets"]["digits"].update(modality="tabular")),
         "pipelines.conv_kmeans.encoder: 'conv' is a convolutional autoencoder, which needs "
         "image data, but run.datasets has 'digits' (modality 'tabular')"),
+    "augmentation without a rotation": (
+        lambda c: c["encoders"]["ae"].update(augment_images={"shift": 0.1}),
+        "config key 'encoders.ae.augment_images': 'rotation' is a required property"),
     "convolution settings on a dense autoencoder": (
         lambda c: c["encoders"]["ae"].update(filters=[8, 16]),
         "encoders.ae.filters: only a conv_autoencoder has filters (this encoder is a "

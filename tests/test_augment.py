@@ -1,0 +1,91 @@
+"""Image augmentation (deepclust.augment) and the autoencoder trained with it."""
+import numpy as np
+import pytest
+
+from deepclust.seeding import seed_everything
+
+seed_everything(0, tensorflow=True, threads=1)
+
+from deepclust.augment import augmented_batches, make_augmenter  # noqa: E402
+from deepclust.models import train_autoencoder  # noqa: E402
+
+
+def digit_like(n=16, size=12):
+    """n copies of one image: a bright square in the middle of a dark canvas."""
+    image = np.zeros((size, size), dtype=np.float32)
+    image[4:8, 4:8] = 1.0
+    return np.tile(image.reshape(1, -1), (n, 1))
+
+
+def test_augmenter_moves_each_image_differently_and_keeps_it_flat():
+    x = digit_like()
+    out = np.asarray(make_augmenter((12, 12), shift=0.2, rotation=20, seed=0)(x, training=True))
+    assert out.shape == x.shape
+    assert not np.allclose(out, x)  # transformed ...
+    assert len({row.tobytes() for row in out}) > 1  # ... each copy in its own way
+    assert out.sum(axis=1).min() > 0.5 * x[0].sum()  # the square stays mostly on the canvas
+    inference = np.asarray(make_augmenter((12, 12), 0.2, 20, seed=0)(x, training=False))
+    np.testing.assert_array_equal(inference, x)  # no augmentation outside training
+
+
+def test_rotation_alone_turns_the_image():
+    x = np.zeros((1, 144), dtype=np.float32)
+    x[0, 6 * 12:6 * 12 + 12] = 1.0  # a horizontal bar through the middle
+    out = np.asarray(make_augmenter((12, 12), shift=0.0, rotation=90, seed=3)(
+        np.repeat(x, 8, axis=0), training=True)).reshape(8, 12, 12)
+    assert any(not np.allclose(o[6], 1.0) for o in out)  # some bars are no longer horizontal
+
+
+def test_augmented_batches_are_seeded_and_new_every_epoch():
+    x = digit_like(n=40)
+
+    def two_epochs(seed):
+        batches = augmented_batches(x, 16, make_augmenter((12, 12), 0.2, 20, seed), seed)
+        return [[np.asarray(a) for a, _ in batches] for _ in range(2)]
+
+    first, again, other = two_epochs(0), two_epochs(0), two_epochs(1)
+    assert [b.shape[0] for b in first[0]] == [16, 16, 8]
+    for epoch, epoch_again in zip(first, again):
+        for batch, batch_again in zip(epoch, epoch_again):
+            np.testing.assert_array_equal(batch, batch_again)
+    # all rows are the same image, so any difference between epochs is a new transformation
+    assert not np.array_equal(first[0][0], first[1][0])
+    assert not np.array_equal(first[0][0], other[0][0])
+    inputs, targets = next(iter(augmented_batches(x, 16, make_augmenter((12, 12), 0.2, 20, 0), 0)))
+    np.testing.assert_array_equal(inputs, targets)  # it reconstructs the augmented image
+
+
+SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16], "embedding_dim": 2,
+            "activation": "relu", "optimizer": "adam", "learning_rate": 0.01, "loss": "mse",
+            "epochs": 2, "batch_size": 16, "validation_split": 0.25, "early_stopping": {},
+            "augment_images": {"shift": 0.1, "rotation": 10}}
+
+
+def test_autoencoder_trains_on_augmented_images_deterministically():
+    x = np.random.default_rng(0).random((64, 144), dtype=np.float32)
+    runs = []
+    for _ in range(2):
+        seed_everything(0, tensorflow=True, threads=1)  # as the train_autoencoder rule does
+        runs.append(train_autoencoder(x, SETTINGS, seed=0, image_shape=[12, 12]))
+    (model, history, throughput), (again, history_again, _) = runs
+    assert history == history_again
+    assert throughput["augment_images"] == {"shift": 0.1, "rotation": 10}
+    assert len(history["loss"]) == 2 and len(history["val_loss"]) == 2
+    assert throughput["samples_per_second"] > 0
+    for w, w_again in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(w, w_again)
+
+
+def test_rows_that_are_not_images_train_as_they_are(caplog):
+    caplog.set_level("INFO")
+    x = np.random.default_rng(0).random((64, 144), dtype=np.float32)
+    plain = {**SETTINGS, "augment_images": None}
+    models = []
+    for settings in (SETTINGS, plain):
+        seed_everything(0, tensorflow=True, threads=1)
+        model, _, throughput = train_autoencoder(x, settings, seed=0, image_shape=None)
+        models.append(model)
+        assert throughput["augment_images"] is None
+    assert "augment_images: not used, this dataset has no image shape" in caplog.text
+    for w, w_plain in zip(*(m.get_weights() for m in models)):
+        np.testing.assert_array_equal(w, w_plain)
