@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench
+.PHONY: install run report test lint clean bench bench-dec
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -36,7 +36,11 @@ lint: install
 clean:
 	rm -rf results .snakemake
 
-# The benchmark (README "Benchmark"): N2D on MNIST-test (5 seeds) and the IMDB recipe, from
-# ../shared/data through the download rule; writes bench/results.json and bench/RESULTS.md.
+# The benchmark (README "Benchmark"): N2D on MNIST-test (5 seeds, and variants) and the IMDB
+# recipe, from ../shared/data through the download rule; writes bench/results.json and
+# bench/RESULTS.md. bench-dec (after bench) adds DEC and IDEC on bench's autoencoders.
 bench: install
-	$(BIN)/python bench/run_benchmark.py --cores $(CORES)
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench
+
+bench-dec: install
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-dec --keep-workdir --merge

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from deepclust.bench import (  # noqa: E402
     load_bench_config,
     machine_description,
+    merge_results,
     matmul_gflops,
     phase_config,
     results_markdown,
@@ -44,12 +45,18 @@ def parse_args(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "bench",
                         help="where results.json and RESULTS.md are written")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--command", default="bench",
+                        help="run the phases of bench/config.yaml with this command "
+                             "(bench or bench-dec; default bench)")
     parser.add_argument("--phases", type=int, nargs="*",
-                        help="run only these phases of bench/config.yaml (0-based)")
+                        help="run these phases of bench/config.yaml instead (0-based)")
     parser.add_argument("--seeds", type=int, nargs="*", help="override every phase's seeds")
     parser.add_argument("--keep-workdir", action="store_true",
                         help="do not wipe --workdir: jobs already done are not run again "
                              "(their times come from the earlier run's benchmark files)")
+    parser.add_argument("--merge", action="store_true",
+                        help="add the runs to --out's existing results.json (replacing runs of "
+                             "the same dataset, pipeline and seed) instead of starting anew")
     return parser.parse_args(argv)
 
 
@@ -89,8 +96,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
     bench_config, phases = load_bench_config(ROOT)
-    if args.phases is not None:
-        phases = [phases[i] for i in args.phases]
+    phases = [phases[i] for i in args.phases] if args.phases is not None \
+        else [p for p in phases if p["command"] == args.command]
+    if not phases:
+        raise SystemExit(f"no phase of bench/config.yaml has command {args.command!r}")
     if not args.data.is_dir():
         raise SystemExit(f"--data {args.data}: no such folder (the benchmark reads MNIST and "
                          "IMDB from there; see ../shared/data/README.md)")
@@ -129,11 +138,14 @@ def main(argv=None) -> None:
                                           "epochs_run", "seconds_per_epoch",
                                           "samples_per_second", "gflops")}
                       for t in trainings],
-        "benchmark_seconds": round(time.perf_counter() - started),
-        "reused_workdir": args.keep_workdir,
-        "phases": [p["name"] for p in phases],
+        "commands": [{"name": f"make {args.command}", "phases": [p["name"] for p in phases],
+                      "seconds": round(time.perf_counter() - started),
+                      "reused_workdir": args.keep_workdir}],
         "runs": runs,
     }
+    seconds = results["commands"][0]["seconds"]
+    if args.merge and (args.out / "results.json").exists():
+        results = merge_results(json.loads((args.out / "results.json").read_text()), results)
     print(f"\nautoencoder training: {ae_gflops:.1f} GFLOP/s = "
           f"{100 * ae_gflops / matmul:.0f}% of the {matmul:.1f} GFLOP/s matrix multiply",
           flush=True)
@@ -144,7 +156,7 @@ def main(argv=None) -> None:
     (args.out / "RESULTS.md").write_text(markdown)
     print(markdown)
     print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} "
-          f"({results['benchmark_seconds'] / 60:.1f} min)")
+          f"({seconds / 60:.1f} min)")
 
 
 if __name__ == "__main__":

@@ -112,6 +112,22 @@ def run_record(run: dict) -> dict:
     return record
 
 
+def merge_results(earlier: dict, later: dict) -> dict:
+    """results.json of a later benchmark command (e.g. `make bench-dec`) added to an
+    earlier one's: its runs replace earlier runs of the same dataset, pipeline and seed;
+    the throughput measurements of the earlier command (the N2D runs) are kept; each
+    command's phases and duration are listed under ``commands``."""
+    key = lambda run: (run["dataset"], run["pipeline"], run["seed"])  # noqa: E731
+    replaced = {key(run) for run in later["runs"]}
+    trainings = {(t["dataset"], t["encoder"], t["seed"]): t
+                 for t in earlier.get("trainings", []) + later.get("trainings", [])}
+    return {**earlier,
+            "date": later["date"],
+            "commands": earlier.get("commands", []) + later.get("commands", []),
+            "trainings": list(trainings.values()),
+            "runs": [r for r in earlier["runs"] if key(r) not in replaced] + later["runs"]}
+
+
 def _stats(values) -> dict:
     values = np.asarray([v for v in values if v is not None], dtype=float)
     if len(values) == 0:
@@ -149,11 +165,13 @@ def results_markdown(results: dict, notes: str = "") -> str:
     summary = summarize(results["runs"])
     lines = ["# Benchmark results", "",
              f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
-             f"Command: `make bench` ({results.get('benchmark_seconds', float('nan')) / 60:.1f} "
-             "min for the whole benchmark)"
-             + (" -- this file was written by a second pass over a kept work folder; stage "
-                "times are those of the first pass" if results.get("reused_workdir") else ""),
-             "", "Phases: " + "; ".join(results.get("phases", [])) + ".", "",
+             "Commands: " + "; ".join(
+                 f"`{c['name']}` ({c['seconds'] / 60:.1f} min: {', '.join(c['phases'])}"
+                 + ("; jobs already done in the kept work folder were not run again and "
+                    "their times are from the earlier run" if c.get("reused_workdir") else "")
+                 + ")"
+                 for c in results.get("commands", [])),
+             "",
              "## Scores and wall time per seed", "",
              "Mean, standard deviation, minimum and maximum over seeds. Time: the whole chain "
              "of one seed (download, prepare, vectorize, train, embed, reduce, cluster, "

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from deepclust.bench import (RUN_KEYS, deep_merge, load_bench_config, machine_description,
-                             phase_config, results_markdown, run_record, summarize)
+                             merge_results, phase_config, results_markdown, run_record,
+                             summarize)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,20 +59,65 @@ def test_summarize_gives_mean_std_min_max_over_seeds():
 def test_results_markdown_tables(tmp_path):
     results = {"date": "2026-11-23", "machine": "test machine", "matmul_gflops": 120.0,
                "autoencoder_gflops": 80.0, "autoencoder_samples_per_second": 4000,
-               "autoencoder_to_matmul": 0.667, "benchmark_seconds": 1800,
+               "autoencoder_to_matmul": 0.667,
+               "commands": [{"name": "make bench", "phases": ["N2D"], "seconds": 1800,
+                             "reused_workdir": False}],
                "trainings": [{"dataset": "mnist-test", "encoder": "ae", "seed": 0, "threads": 2,
                               "batch_size": 256, "epochs_run": 50, "seconds_per_epoch": 2.5,
                               "samples_per_second": 4000, "gflops": 80.0}],
                "runs": [run_record(_run("n2d", s, 0.95 + s / 100, 200)) for s in range(2)]}
     md = results_markdown(results, notes="## Why\n\nBecause.")
     assert "Date: 2026-11-23" in md and "Machine: test machine" in md
+    assert "Commands: `make bench` (30.0 min: N2D)" in md
     assert "| mnist-test | n2d | 2 | 0.955 | 0.005 | 0.950 | 0.960 |" in md
     assert "80.0 GFLOP/s = 67% of the matrix multiply" in md
     assert md.rstrip().endswith("Because.")
     json.dumps(results)  # what results.json holds is plain JSON
 
 
+def test_a_later_command_adds_its_runs_and_replaces_reruns():
+    def command(name, seconds, runs, trainings, gflops):
+        return {"date": "2026-11-24", "machine": "m", "matmul_gflops": 100.0,
+                "autoencoder_gflops": gflops, "runs": runs, "trainings": trainings,
+                "commands": [{"name": name, "phases": [name], "seconds": seconds,
+                              "reused_workdir": name != "make bench"}]}
+
+    ae0 = {"dataset": "mnist-test", "encoder": "ae", "seed": 0, "gflops": 80.0}
+    earlier = command("make bench", 1800, [run_record(_run("n2d", s, 0.95, 200)) for s in (0, 1)],
+                      [ae0], 80.0)
+    earlier["date"] = "2026-11-23"
+    later = command("make bench-dec", 600,
+                    [run_record(_run("dec", 0, 0.85, 90)), run_record(_run("n2d", 1, 0.96, 210))],
+                    [dict(ae0, gflops=70.0)], 70.0)
+    merged = merge_results(earlier, later)
+    assert [(r["pipeline"], r["seed"], r["acc"]) for r in merged["runs"]] == [
+        ("n2d", 0, 0.95), ("dec", 0, 0.85), ("n2d", 1, 0.96)]
+    assert [c["name"] for c in merged["commands"]] == ["make bench", "make bench-dec"]
+    assert merged["autoencoder_gflops"] == 80.0  # the N2D command's measurement stays
+    assert merged["trainings"] == [dict(ae0, gflops=70.0)] and merged["date"] == "2026-11-24"
+    md = results_markdown({**merged, "autoencoder_samples_per_second": 1,
+                           "autoencoder_to_matmul": 0.8, "trainings": []})
+    assert "`make bench-dec` (10.0 min: make bench-dec; jobs already done in the kept work " \
+           "folder were not run again and their times are from the earlier run)" in md
+
+
 def test_machine_description_names_cores_and_memory():
     text = machine_description()
     assert "cores" in text and "GiB RAM" in text and "Python" in text
     assert not math.isnan(float(text.split(" GiB")[0].split()[-1]))
+
+
+def test_bench_dec_reuses_the_autoencoders_that_bench_trains():
+    config, phases = load_bench_config(ROOT)
+    assert {p["command"] for p in phases} == {"bench", "bench-dec"}
+
+    def trained(command):  # (dataset, encoder, seed) of every autoencoder the command uses
+        return {(d, config["pipelines"][name]["encoder"], seed)
+                for p in phases if p["command"] == command
+                for d in p["run"]["datasets"] for name in p["run"]["pipelines"]
+                for seed in p["run"]["seeds"]}
+
+    assert trained("bench-dec") <= trained("bench")
+    dec_kinds = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]
+                 for p in phases if p["command"] == "bench-dec" for name in p["run"]["pipelines"]}
+    assert dec_kinds == {"dec", "idec"}
