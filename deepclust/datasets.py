@@ -279,6 +279,12 @@ def read_prepared(data_path):
     return joblib.load(data_path)
 
 
+def read_image_shape(meta_path) -> list[int] | None:
+    """The image shape a prepared dataset's dataset.json records (None: not images)."""
+    with open(meta_path) as fh:
+        return json.load(fh).get("image_shape")
+
+
 def read_rows(rows_path) -> pd.DataFrame:
     """The row table written by :func:`write_prepared`."""
     return pd.read_csv(rows_path)

@@ -87,7 +87,8 @@ class DEC:
     def __init__(self, n_clusters: int, alpha: float = 1.0, n_init: int = 20,
                  update_interval: int = 140, tol: float = 0.001, maxiter: int = 20000,
                  batch_size: int = 256, optimizer: str = "sgd", learning_rate: float = 0.01,
-                 momentum: float = 0.9, gamma: float = 0.0, seed: int = 0):
+                 momentum: float = 0.9, gamma: float = 0.0, augment_images: dict | None = None,
+                 seed: int = 0):
         self.n_clusters = n_clusters
         self.alpha = alpha
         self.n_init = n_init
@@ -99,6 +100,7 @@ class DEC:
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.gamma = gamma
+        self.augment_images = augment_images
         self.seed = seed
 
     @classmethod
@@ -107,7 +109,8 @@ class DEC:
         keys = ("alpha", "n_init", "update_interval", "tol", "maxiter", "batch_size",
                 "optimizer", "learning_rate", "momentum")
         gamma = settings.get("gamma", 0.1) if settings["kind"] == "idec" else 0.0
-        return cls(n_clusters, gamma=gamma, seed=seed, **{k: settings[k] for k in keys})
+        return cls(n_clusters, gamma=gamma, augment_images=settings.get("augment_images"),
+                   seed=seed, **{k: settings[k] for k in keys})
 
     @property
     def method(self) -> str:
@@ -144,10 +147,28 @@ class DEC:
         labels = kmeans.fit_predict(embedding)
         return kmeans.cluster_centers_, labels
 
-    def fit(self, autoencoder: keras.Model, features, y=None, embedding=None) -> "DEC":
+    def _augmenter(self, image_shape):
+        """DEC-DA: the batches' images shifted and rotated (None: train on rows as they are)."""
+        if not self.augment_images:
+            return None
+        if not image_shape:
+            log.info("augment_images: not used, this dataset has no image shape (modality is "
+                     "not 'image')")
+            return None
+        from deepclust.augment import make_augmenter
+
+        log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g "
+                 "degrees", self.method, self.augment_images["shift"],
+                 self.augment_images["rotation"])
+        return make_augmenter(image_shape, self.augment_images["shift"],
+                              self.augment_images["rotation"], self.seed)
+
+    def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
+            image_shape=None) -> "DEC":
         """Train on ``features`` (rows as the autoencoder was trained on). ``y``, when given,
         is only used to log ACC and NMI at each target update; ``embedding``, when given,
-        is the pretrained encoder's output for ``features`` (else it is computed)."""
+        is the pretrained encoder's output for ``features`` (else it is computed);
+        ``image_shape``, the dataset's, lets ``augment_images`` transform the batches."""
         from deepclust.metrics import cluster_accuracy
         from sklearn.metrics import normalized_mutual_info_score
 
@@ -161,6 +182,7 @@ class DEC:
         log.info("%s: KMeans (%d starts) on the pretrained %d-d embedding of %d rows in %.1f s",
                  self.method, self.n_init, embedding.shape[1], n, time.perf_counter() - start)
         self.model_, train = self._build(autoencoder, centres)
+        augmenter = self._augmenter(image_shape)
         self.history_, self.converged_ = [], False
         losses, position, iteration = [], 0, 0
         while True:
@@ -193,6 +215,8 @@ class DEC:
                 break
             rows = np.arange(position, min(position + self.batch_size, n))
             batch = dense_batch(features, rows)
+            if augmenter is not None:  # p of the image as it is, q of a transformed copy
+                batch = np.asarray(augmenter(batch, training=True))
             targets = {"clustering": target[rows], "reconstruction": batch} \
                 if self.gamma > 0 else target[rows]
             losses.append(train.train_on_batch(batch, targets, return_dict=True))

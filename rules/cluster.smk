@@ -61,6 +61,7 @@ rule cluster_dec:
             dataset=w.dataset, encoder=_run_chain(w).encoder, seed=w.seed
         ),
         vectorized=f"{PATHS['vectorized']}/features.npz",
+        meta=f"{PATHS['prepared']}/dataset.json",
     output:
         clusters=f"{PATHS['run']}/clusters.csv",
         soft=f"{PATHS['run']}/soft_assignments.csv",

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.cluster import check_k, resolve_k
-from deepclust.datasets import read_labels, read_rows
+from deepclust.datasets import read_image_shape, read_labels, read_rows
 from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
@@ -24,7 +24,8 @@ with logged(snakemake):
     features = load_matrix(snakemake.input.vectorized)
     dec = DEC.from_settings(settings, k, seed).fit(
         load_autoencoder(snakemake.input.autoencoder), features,
-        y=read_labels(snakemake.input.rows), embedding=np.load(snakemake.input.features))
+        y=read_labels(snakemake.input.rows), embedding=np.load(snakemake.input.features),
+        image_shape=read_image_shape(snakemake.input.meta))
     ids = rows[["id"]]
     ids.assign(cluster=dec.labels_).to_csv(snakemake.output.clusters, index=False)
     soft = pd.DataFrame(dec.q_, columns=[f"q{j}" for j in range(k)])

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from deepclust.datasets import read_image_shape
 from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
@@ -15,7 +16,7 @@ with logged(snakemake):
     from deepclust.models import train_autoencoder
     from deepclust.plots import plot_loss_curve
 
-    image_shape = json.loads(open(snakemake.input.meta).read()).get("image_shape")
+    image_shape = read_image_shape(snakemake.input.meta)
     model, history, throughput = train_autoencoder(load_matrix(snakemake.input.features),
                                                    snakemake.params.settings, seed, image_shape)
     model.save(snakemake.output.model)

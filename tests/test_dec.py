@@ -115,3 +115,29 @@ def test_from_settings_reads_the_config_entry():
     assert (idec.n_clusters, idec.alpha, idec.gamma, idec.seed, idec.method) == \
         (10, 2.0, 0.5, 3, "IDEC")
     assert DEC.from_settings(dict(entry, kind="dec"), 10, seed=3).gamma == 0.0
+
+
+def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
+        blobs_and_autoencoder, caplog):
+    caplog.set_level("INFO")
+    x, _, autoencoder = blobs_and_autoencoder  # 8 features: shown to DEC as 2 x 4 images
+    augment = {"shift": 0.25, "rotation": 30}
+
+    def q_after(augment_images, image_shape):
+        seed_everything(4, tensorflow=True, threads=1)
+        dec = _dec(seed=4, maxiter=15, tol=0.0, augment_images=augment_images)
+        return dec.fit(autoencoder, x, image_shape=image_shape).q_
+
+    augmented = q_after(augment, [2, 4])
+    np.testing.assert_array_equal(augmented, q_after(augment, [2, 4]))
+    assert "DEC on augmented images: shifts up to 0.25 of the size, rotations up to 30" \
+        in caplog.text
+    plain = q_after(None, [2, 4])
+    assert not np.allclose(augmented, plain)  # the batches were transformed
+    # rows that are not images train as they are, with a log line saying so
+    np.testing.assert_array_equal(q_after(augment, None), plain)
+    assert "augment_images: not used, this dataset has no image shape" in caplog.text
+    settings = {"kind": "dec", "alpha": 1.0, "n_init": 5, "update_interval": 5, "tol": 0.0,
+                "maxiter": 15, "batch_size": 64, "optimizer": "sgd", "learning_rate": 0.01,
+                "momentum": 0.9, "augment_images": augment}
+    assert DEC.from_settings(settings, 3, seed=4).augment_images == augment
