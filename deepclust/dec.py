@@ -155,13 +155,13 @@ class DEC:
             log.info("augment_images: not used, this dataset has no image shape (modality is "
                      "not 'image')")
             return None
-        from deepclust.augment import make_augmenter
+        from deepclust.augment import batch_augmenter
 
         log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g "
                  "degrees", self.method, self.augment_images["shift"],
                  self.augment_images["rotation"])
-        return make_augmenter(image_shape, self.augment_images["shift"],
-                              self.augment_images["rotation"], self.seed)
+        return batch_augmenter(image_shape, self.augment_images["shift"],
+                               self.augment_images["rotation"], self.seed)
 
     def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
             image_shape=None) -> "DEC":
@@ -216,7 +216,7 @@ class DEC:
             rows = np.arange(position, min(position + self.batch_size, n))
             batch = dense_batch(features, rows)
             if augmenter is not None:  # p of the image as it is, q of a transformed copy
-                batch = np.asarray(augmenter(batch, training=True))
+                batch = np.asarray(augmenter(batch))
             targets = {"clustering": target[rows], "reconstruction": batch} \
                 if self.gamma > 0 else target[rows]
             losses.append(train.train_on_batch(batch, targets, return_dict=True))
