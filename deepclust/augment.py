@@ -12,11 +12,25 @@ the dataset's image shape, transforms it and flattens it again.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 #: the encoder setting's keys and their meaning (config schema: encoders.*.augment)
 AUGMENT_KEYS = {"shift": "largest shift, as a fraction of the image height and width",
                 "rotation": "largest rotation, in degrees"}
+
+
+def augmentation_for(augment_images: dict | None, image_shape) -> dict | None:
+    """The ``augment_images`` setting if it applies: set, and the dataset holds images
+    (else ``None``; a set value on data without an image shape is logged as not used)."""
+    if augment_images and not image_shape:
+        log.info("augment_images: not used, this dataset has no image shape (modality is "
+                 "not 'image')")
+        return None
+    return augment_images or None
 
 
 def image_shape_3d(image_shape) -> tuple[int, int, int]:

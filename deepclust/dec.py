@@ -149,14 +149,10 @@ class DEC:
 
     def _augmenter(self, image_shape):
         """DEC-DA: the batches' images shifted and rotated (None: train on rows as they are)."""
-        if not self.augment_images:
-            return None
-        if not image_shape:
-            log.info("augment_images: not used, this dataset has no image shape (modality is "
-                     "not 'image')")
-            return None
-        from deepclust.augment import batch_augmenter
+        from deepclust.augment import augmentation_for, batch_augmenter
 
+        if not augmentation_for(self.augment_images, image_shape):
+            return None
         log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g "
                  "degrees", self.method, self.augment_images["shift"],
                  self.augment_images["rotation"])

@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from deepclust.augment import augmentation_for, augmented_batches, make_augmenter  # noqa: E402
 from deepclust.features import is_sparse  # noqa: E402
 from deepclust.optimizers import make_optimizer  # noqa: E402
 
@@ -241,14 +242,8 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
             restore_best_weights=True, verbose=0))
     log.info("training %s (%d parameters) on %d x %d, seed %d",
              model.name, model.count_params(), *features.shape, seed)
-    augment = settings.get("augment_images")
-    if augment and not image_shape:
-        log.info("augment_images: not used, this dataset has no image shape (modality is "
-                 "not 'image')")
-        augment = None
+    augment = augmentation_for(settings.get("augment_images"), image_shape)
     if augment:  # images: shifted and rotated copies every epoch (deepclust.augment)
-        from deepclust.augment import augmented_batches, make_augmenter
-
         log.info("augmenting images: shifts up to %g of the size, rotations up to %g degrees",
                  augment["shift"], augment["rotation"])
         n_train = features.shape[0] - n_val
