@@ -107,18 +107,12 @@ def test_machine_description_names_cores_and_memory():
     assert not math.isnan(float(text.split(" GiB")[0].split()[-1]))
 
 
-def test_bench_dec_reuses_the_autoencoders_that_bench_trains():
+def test_bench_dec_runs_dec_and_idec_on_one_shared_autoencoder_per_seed():
     config, phases = load_bench_config(ROOT)
     assert {p["command"] for p in phases} == {"bench", "bench-dec"}
-
-    def trained(command):  # (dataset, encoder, seed) of every autoencoder the command uses
-        return {(d, config["pipelines"][name]["encoder"], seed)
-                for p in phases if p["command"] == command
-                for d in p["run"]["datasets"] for name in p["run"]["pipelines"]
-                for seed in p["run"]["seeds"]}
-
-    shared = {t for t in trained("bench-dec") if t[1] == "ae"}  # conv_ae: bench-dec's own
-    assert shared and shared <= trained("bench")
-    dec_kinds = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]
-                 for p in phases if p["command"] == "bench-dec" for name in p["run"]["pipelines"]}
-    assert dec_kinds == {"dec", "idec"}
+    chains = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]:
+              (config["pipelines"][name]["encoder"], tuple(p["run"]["seeds"]))
+              for p in phases if p["command"] == "bench-dec" for name in p["run"]["pipelines"]
+              if config["pipelines"][name]["encoder"] == "ae_aug"}
+    assert set(chains) == {"dec", "idec"} and chains["dec"] == chains["idec"]
+    assert len(chains["dec"][1]) == 3  # the three seeds
