@@ -57,7 +57,26 @@ def parse_args(argv=None):
     parser.add_argument("--merge", action="store_true",
                         help="add the runs to --out's existing results.json (replacing runs of "
                              "the same dataset, pipeline and seed) instead of starting anew")
+    parser.add_argument("--render", action="store_true",
+                        help="run nothing: rewrite --out's RESULTS.md from its results.json and "
+                             "bench/NOTES.md (after editing the notes)")
     return parser.parse_args(argv)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it: an interrupted
+    benchmark never leaves a half-written results file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def write_results_markdown(out: Path, results: dict) -> str:
+    """bench/RESULTS.md from the results and the notes in bench/NOTES.md."""
+    notes = ROOT / "bench" / "NOTES.md"
+    markdown = results_markdown(results, notes.read_text() if notes.exists() else "")
+    write_atomically(out / "RESULTS.md", markdown)
+    return markdown
 
 
 def run_snakemake(workdir: Path, cores: int, log) -> None:
@@ -94,6 +113,10 @@ def training_throughputs(workdir: Path, config: dict, runs: list[dict]) -> dict:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.render:
+        write_results_markdown(args.out, json.loads((args.out / "results.json").read_text()))
+        print(f"wrote {args.out / 'RESULTS.md'} from {args.out / 'results.json'}")
+        return
     started = time.perf_counter()
     bench_config, phases = load_bench_config(ROOT)
     phases = [phases[i] for i in args.phases] if args.phases is not None \
@@ -150,11 +173,8 @@ def main(argv=None) -> None:
           f"{100 * ae_gflops / matmul:.0f}% of the {matmul:.1f} GFLOP/s matrix multiply",
           flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    notes = (ROOT / "bench" / "NOTES.md")
-    markdown = results_markdown(results, notes.read_text() if notes.exists() else "")
-    (args.out / "RESULTS.md").write_text(markdown)
-    print(markdown)
+    write_atomically(args.out / "results.json", json.dumps(results, indent=1) + "\n")
+    print(write_results_markdown(args.out, results))
     print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} "
           f"({seconds / 60:.1f} min)")
 

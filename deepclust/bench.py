@@ -193,13 +193,15 @@ def results_markdown(results: dict, notes: str = "") -> str:
             f"{row['stage_s'][s]:.1f}" if s in row["stage_s"] else "–" for s in STAGES]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Every run", "", "| dataset | pipeline | seed | ACC | NMI | ARI | seconds "
-              "| train s | reduce s | peak RSS MB |", "|" + "---|" * 10]
+              "| train s | reduce s | cluster s | peak RSS MB |", "|" + "---|" * 11]
     for run in results["runs"]:
         s = run["seconds"]
+        stages = [f"{s[stage]:.0f}" if stage in s else "–"
+                  for stage in ("train", "reduce", "cluster")]
+        memory = f"{run['peak_rss_mb']:.0f}" if run["peak_rss_mb"] else "–"
         lines.append(f"| {run['dataset']} | {run['pipeline']} | {run['seed']} | {run['acc']:.4f} "
-                     f"| {run['nmi']:.4f} | {run['ari']:.4f} | {s['total']:.0f} "
-                     f"| {s.get('train', float('nan')):.0f} | {s.get('reduce', float('nan')):.0f} "
-                     f"| {run['peak_rss_mb'] or float('nan'):.0f} |")
+                     f"| {run['nmi']:.4f} | {run['ari']:.4f} | {s['total']:.0f} | "
+                     + " | ".join(stages) + f" | {memory} |")
     lines += ["", "## Throughput", "",
               f"- Dense float32 matrix multiply (2048 x 2048, TensorFlow): "
               f"{results['matmul_gflops']:.1f} GFLOP/s.",

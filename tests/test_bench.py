@@ -71,6 +71,9 @@ def test_results_markdown_tables(tmp_path):
     assert "Commands: `make bench` (30.0 min: N2D)" in md
     assert "| mnist-test | n2d | 2 | 0.955 | 0.005 | 0.950 | 0.960 |" in md
     assert "80.0 GFLOP/s = 67% of the matrix multiply" in md
+    # every run: stages a pipeline does not have (here: clustering) are dashes, not nan
+    assert "| mnist-test | n2d | 1 | 0.9600 | 0.8600 | 0.7600 | 200 | 189 | 10 | – | 901 |" in md
+    assert "nan" not in md
     assert md.rstrip().endswith("Because.")
     json.dumps(results)  # what results.json holds is plain JSON
 
@@ -107,12 +110,34 @@ def test_machine_description_names_cores_and_memory():
     assert not math.isnan(float(text.split(" GiB")[0].split()[-1]))
 
 
-def test_bench_dec_runs_dec_and_idec_on_one_shared_autoencoder_per_seed():
+def test_bench_dec_runs_dec_and_idec_on_the_autoencoders_n2d_trained():
     config, phases = load_bench_config(ROOT)
     assert {p["command"] for p in phases} == {"bench", "bench-dec"}
+    n2d = next(p["run"] for p in phases if p["run"]["pipelines"] == ["n2d"])
     chains = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]:
               (config["pipelines"][name]["encoder"], tuple(p["run"]["seeds"]))
               for p in phases if p["command"] == "bench-dec" for name in p["run"]["pipelines"]
-              if config["pipelines"][name]["encoder"] == "ae_aug"}
+              if config["pipelines"][name]["encoder"] == config["pipelines"]["n2d"]["encoder"]}
     assert set(chains) == {"dec", "idec"} and chains["dec"] == chains["idec"]
     assert len(chains["dec"][1]) == 3  # the three seeds
+    assert set(chains["dec"][1]) <= set(n2d["seeds"])  # reused from make bench, not retrained
+
+
+def test_render_rewrites_results_md_from_results_json_without_running(tmp_path):
+    import subprocess
+    import sys
+
+    results = {"date": "2026-11-24", "machine": "m", "matmul_gflops": 100.0,
+               "autoencoder_gflops": 60.0, "autoencoder_samples_per_second": 3000,
+               "autoencoder_to_matmul": 0.6, "trainings": [], "commands": [],
+               "runs": [run_record(_run("n2d", 0, 0.95, 90))]}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "bench" / "run_benchmark.py"), "--render",
+                           "--out", str(tmp_path), "--data", str(tmp_path / "absent")],
+                          capture_output=True, text=True, check=True)
+    md = (tmp_path / "RESULTS.md").read_text()
+    assert "| mnist-test | n2d | 1 | 0.950 | 0.000 | 0.950 | 0.950 |" in md
+    assert "What made N2D on MNIST-test good and stable" in md  # bench/NOTES.md is appended
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "results.json"]
+    assert "wrote" in done.stdout
