@@ -1,12 +1,17 @@
 # Deep clustering workflow: datasets x pipelines x seeds -> clusters, metrics, figures, leaderboard.
 # A pipeline is a named chain encoder -> reducer -> clusterer (see config.yaml and README.md).
 
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# The workflow's own config.yaml is always the base (resolved beside this Snakefile, not in
+# the working directory, so --directory changes nothing); --configfile files are merged over
+# it (nested mappings key by key, lists and values replaced).
+configfile: Path(workflow.basedir) / "config.yaml"
 
 
 report: "report/workflow.rst"

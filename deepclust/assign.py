@@ -9,7 +9,10 @@ the same dataset type go through exactly these steps:
     read + clean (as the dataset's loader does) -> vectorizer.transform
     -> encoder -> reducer.transform -> clusterer.predict
 
-and come out as ``id,cluster`` (plus ``q0..qK-1`` soft assignments for DEC/IDEC).
+and come out as ``id,cluster,reason`` (plus ``q0..qK-1`` soft assignments for DEC/IDEC):
+every input row, in input order. A row the models cannot take (a missing or infinite
+value, no text left after cleaning) gets the cluster ``unassigned`` and the ``reason``;
+placed rows have an empty reason.
 
 Example (after ``snakemake`` has run pipeline n2d on mnist-test, seed 0)::
 
@@ -27,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepclust.atomic import atomic_path
 from deepclust.config import NONE, ConfigError, is_dec, load_config, pipeline
 from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
 from deepclust.paths import model_path
@@ -42,8 +46,9 @@ def read_matrix_rows(path) -> np.ndarray:
     if path.suffix == ".npy":
         rows = np.load(path)
     else:
-        try:
-            rows = np.loadtxt(path, delimiter=",", ndmin=2)
+        try:  # an empty cell is a missing value (NaN), like "nan"
+            rows = np.loadtxt(path, delimiter=",", ndmin=2,
+                              converters=lambda cell: float(cell) if cell.strip() else np.nan)
         except ValueError as error:
             raise DatasetError(f"{path}: not a numeric CSV matrix ({error})") from None
     if rows.ndim != 2:
@@ -52,11 +57,11 @@ def read_matrix_rows(path) -> np.ndarray:
 
 
 def read_text_lines(path) -> list[str]:
-    """One document per non-empty line of a UTF-8 text file."""
+    """One document per line of a UTF-8 text file (an empty line is an empty document)."""
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: file not found")
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def load_new_data(name: str, spec: dict, files: dict) -> Dataset:
@@ -87,13 +92,23 @@ def load_new_data(name: str, spec: dict, files: dict) -> Dataset:
         raise DatasetError(f"datasets.{name} reads files {sorted(expected)}, not "
                            f"{sorted(unknown)}")
     source = dict(spec["source"])
-    if source["kind"] == "table":  # new rows need no label column
-        from deepclust.tabular import read_table
+    if source["kind"] != "table":
+        return load_dataset(name, dict(spec, source=source, labels="none"), files)
+    from deepclust.tables import read_table
 
-        present = set(read_table(files["table"]).columns)
-        source["columns"] = {c: k for c, k in source.get("columns", {}).items()
-                             if not (k == "label" and c not in present)}
-    return load_dataset(name, dict(spec, source=source, labels="none"), files)
+    # New rows need no label: a label column (declared or named 'label') is left out, so
+    # that no row is dropped for lacking one. Rows the table's cleaning drops anyway
+    # (missing: drop) come back as unassigned: input_ids lists every row read.
+    table = read_table(files["table"], source.get("encoding", "utf-8"))
+    columns = {c: ("drop" if k == "label" else k) for c, k in source.get("columns", {}).items()
+               if c in table.columns}
+    if "label" in table.columns:
+        columns.setdefault("label", "drop")
+    dataset = load_dataset(name, dict(spec, source=dict(source, columns=columns), labels="none"),
+                           files)
+    id_column = next((c for c, k in dataset.meta["column_types"].items() if k == "id"), None)
+    dataset.meta["input_ids"] = (table[id_column] if id_column else table.index).to_numpy()
+    return dataset
 
 
 def _check_width(features, expected: int | None, what: str) -> None:
@@ -107,7 +122,7 @@ def vectorize_new(vectorizer, dataset: Dataset, modality: str):
 
     data = dataset.data
     if modality == "tabular":  # columns the training table had (e.g. missing-value indicators)
-        data = data.reindex(columns=list(vectorizer.types), fill_value=0)
+        data = data.reindex(columns=list(vectorizer.feature_names_in_), fill_value=0)
     elif modality != "text":
         _check_width(np.asarray(data), getattr(vectorizer, "n_features_in_", None),
                      "the vectorizer")
@@ -116,8 +131,9 @@ def vectorize_new(vectorizer, dataset: Dataset, modality: str):
 
 def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, seed: int,
                     files: dict) -> pd.DataFrame:
-    """Cluster assignments of new rows by a trained pipeline: ``id, cluster`` (DEC/IDEC:
-    plus soft assignments ``q0..``)."""
+    """Cluster assignments of new rows by a trained pipeline: ``id, cluster, reason`` (DEC/IDEC:
+    plus soft assignments ``q0..``), one row per input row in input order; a row that
+    cannot be placed has the cluster :data:`UNASSIGNED` and a reason (see :func:`place`)."""
     from deepclust.features import load_fitted
 
     if dataset not in config["datasets"]:
@@ -143,19 +159,18 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         raise FileNotFoundError(f"pipeline {pipeline_name!r} (seed {seed}) on {dataset!r} has "
                                 f"not been trained: missing {', '.join(missing)}; run the "
                                 "workflow with it first")
-    new = clean(load_new_data(dataset, spec, files), dataset, text_cleaning(spec))
+    loaded = load_new_data(dataset, spec, files)
+    new = clean(loaded, "new rows", text_cleaning(spec))
     features = vectorize_new(load_fitted(paths["vectorizer"]), new, spec["modality"])
     log.info("%d new rows -> %d features", *features.shape)
-    out = pd.DataFrame({"id": new.ids})
     if "dec" in paths:
         from deepclust.dec import load_dec, soft_assignments
 
         model = load_dec(paths["dec"])
         _check_width(features, model.input_shape[-1], "the DEC model")
         q = soft_assignments(model, features)
-        out["cluster"] = q.argmax(axis=1)
-        return pd.concat([out, pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])])],
-                         axis=1)
+        return place(loaded, new, q.argmax(axis=1),
+                     pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])]))
     representation = features
     if "autoencoder" in paths:
         from deepclust.models import embed, load_autoencoder
@@ -169,7 +184,31 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         representation = transform(load_reducer(paths["reducer"]), representation)
     from deepclust.cluster import predict_clusters
 
-    out["cluster"] = predict_clusters(load_fitted(paths["clusterer"]), representation)
+    return place(loaded, new, predict_clusters(load_fitted(paths["clusterer"]), representation))
+
+
+#: the cluster of a row that cannot be placed
+UNASSIGNED = "unassigned"
+#: why a row :func:`deepclust.datasets.clean` dropped cannot be placed, by the kind of rows
+UNPLACEABLE = {"matrix": "missing or infinite value", "text": "no text left after cleaning"}
+
+
+def place(loaded: Dataset, new: Dataset, clusters, extra: pd.DataFrame | None = None):
+    """Every row of ``loaded`` in order, ``id, cluster, reason`` (+ ``extra`` columns, e.g.
+    q0..): the rows ``new`` kept (its ids, a subset of ``loaded``'s, which are unique) get
+    ``clusters`` and an empty reason; the others :data:`UNASSIGNED`, their reason, and
+    empty ``extra`` values."""
+    ids = loaded.meta.get("input_ids", loaded.ids)  # tables: every row of the file
+    position = pd.Index(new.ids).get_indexer(ids)  # -1: a row the cleaning dropped
+    found = position >= 0
+    cluster = np.asarray(clusters)[position]
+    if not found.all():
+        cluster = np.where(found, cluster.astype(object), UNASSIGNED)
+    reason = UNPLACEABLE["text" if isinstance(loaded.data, list) else "matrix"]
+    out = pd.DataFrame({"id": ids, "cluster": cluster,
+                        "reason": np.where(found, "", reason)})
+    if extra is not None:  # rows of new; NaN (an empty CSV cell) for the unassigned rows
+        out = pd.concat([out, extra.reindex(position).reset_index(drop=True)], axis=1)
     return out
 
 
@@ -193,9 +232,11 @@ def main(argv=None) -> int:
     parser.add_argument("--file", action="append", required=True, metavar="KEY=PATH",
                         help="new data: the dataset's file keys (idx: images; imdb: archive; "
                              "table: table), or rows=.npy/.csv, or texts=.txt (repeatable)")
-    parser.add_argument("--output", required=True, type=Path, help="CSV to write (id,cluster)")
-    parser.add_argument("--config", nargs="+", default=["config.yaml"],
-                        help="config files, merged in order as the workflow ran with them")
+    parser.add_argument("--output", required=True, type=Path,
+                        help="CSV to write (id,cluster,reason); its folder is created if missing")
+    parser.add_argument("--config", nargs="*", default=[],
+                        help="the --configfile files the workflow ran with, merged in order "
+                             "over the workflow's own config.yaml (as Snakemake does)")
     parser.add_argument("--results", default="results", help="the workflow's results folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -206,13 +247,21 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as error:  # ConfigError/DatasetError are ValueErrors
         print(f"error: {error}", file=sys.stderr)
         return 2
-    partial = args.output.with_name(args.output.name + ".partial")
-    assigned.to_csv(partial, index=False)
-    partial.replace(args.output)  # never a half-written output
-    counts = assigned["cluster"].value_counts().sort_index()
-    print(f"{len(assigned)} rows -> {args.output}; rows per cluster: "
-          + ", ".join(f"{c}: {n}" for c, n in counts.items()))
+    with atomic_path(args.output) as partial:  # never a half-written output; makes the folder
+        assigned.to_csv(partial, index=False)
+    print(summary(assigned, args.output))
     return 0
+
+
+def summary(assigned: pd.DataFrame, output) -> str:
+    """``N rows -> OUTPUT; U unassigned (reason: n, ..); rows per cluster: c: n, ..``"""
+    unassigned = assigned["reason"] != ""
+    reasons = assigned.loc[unassigned, "reason"].value_counts()
+    counts = assigned.loc[~unassigned, "cluster"].astype(int).value_counts().sort_index()
+    return (f"{len(assigned)} rows -> {output}; {int(unassigned.sum())} {UNASSIGNED}"
+            + (" (" + ", ".join(f"{r}: {n}" for r, n in reasons.items()) + ")" if len(reasons)
+               else "")
+            + "; rows per cluster: " + ", ".join(f"{c}: {n}" for c, n in counts.items()))
 
 
 if __name__ == "__main__":

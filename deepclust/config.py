@@ -72,6 +72,7 @@ def check_config(config: dict) -> None:
                               f"reducers.{name}.knn: approximate")
     _check_dec_and_conv(config)
     for name, spec in config["datasets"].items():
+        check_modality(name, spec)
         if spec["k"] == "labels" and spec["labels"] == "none":
             raise ConfigError(f"datasets.{name}.k: 'labels' needs a labelled dataset, but "
                               f"datasets.{name}.labels is 'none'; give a number or 'auto'")
@@ -79,6 +80,27 @@ def check_config(config: dict) -> None:
         if k_range[0] + 2 > k_range[1]:
             raise ConfigError(f"datasets.{name}.k_range: {k_range} must span at least 3 values "
                               "of K for the elbow method")
+
+
+#: the source kinds each modality can read its rows from
+MODALITY_SOURCES = {"image": ("sklearn", "idx", "hdf5"), "text": ("imdb", "table"),
+                    "tabular": ("table", "sklearn")}
+
+
+def check_modality(name: str, spec: dict) -> None:
+    """The modality must match what the source gives, so the vectorizer sees the rows:
+    a text table must declare the text columns its documents come from."""
+    modality, kind = spec["modality"], spec["source"]["kind"]
+    if kind not in MODALITY_SOURCES[modality]:
+        raise ConfigError(f"datasets.{name}.modality: {modality!r} cannot read a source of "
+                          f"kind {kind!r} (datasets.{name}.source.kind); {modality} rows come "
+                          f"from: {', '.join(MODALITY_SOURCES[modality])}")
+    if modality == "text" and kind == "table":
+        columns = spec["source"].get("columns", {})
+        if "text" not in columns.values():
+            raise ConfigError(f"datasets.{name}.source.columns: modality 'text' clusters the "
+                              "rows by their text columns, but no column is declared text; "
+                              "declare them, e.g. {headline: text, body: text, category: label}")
 
 
 def _check_dec_and_conv(config: dict) -> None:
@@ -128,8 +150,11 @@ def has_labels(spec: dict) -> bool:
     if spec.get("labels", "builtin") == "none":
         return False
     source = spec["source"]
-    if source["kind"] == "table":
-        return "label" in source.get("columns", {}).values()
+    if source["kind"] == "table":  # a declared label column, or one named 'label'
+        columns = source.get("columns", {})
+        return "label" in columns.values() or columns.get("label", "label") == "label"
+    if source["kind"] == "hdf5":
+        return all("labels" in split for split in source["splits"])
     return True
 
 
@@ -151,21 +176,24 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 #: the config schema (the workflow validates against the same file)
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+#: the workflow's own config, the base the Snakefile merges every --configfile over
+WORKFLOW_CONFIG = SCHEMA.parent.parent / "config.yaml"
 
 
 def load_config(*paths) -> dict:
-    """The workflow config outside Snakemake: the YAML files merged in order (like
-    ``--configfile``), validated against the schema (defaults filled) and checked."""
+    """The workflow config outside Snakemake: the workflow's own config.yaml with the YAML
+    files merged over it in order (as the Snakefile does with ``--configfile``), validated
+    against the schema (defaults filled) and checked."""
     import yaml
     from snakemake.utils import validate
 
     config: dict = {}
-    for path in paths:
+    for path in (WORKFLOW_CONFIG, *paths):
         config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
     try:
         validate(config, str(SCHEMA))
     except Exception as error:
-        raise ConfigError(f"{', '.join(map(str, paths))}: "
+        raise ConfigError(f"{', '.join(map(str, paths or [WORKFLOW_CONFIG]))}: "
                           f"{describe_validation_error(error) or error}") from None
     check_config(config)
     return config

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepclust.atomic import atomic_path, load_model_file
+from deepclust.errors import DatasetError
+from deepclust.text import clean_text
+
 log = logging.getLogger(__name__)
-
-
-class DatasetError(ValueError):
-    """A dataset cannot be loaded or cleaned; the message names the file/column/setting."""
 
 
 @dataclass
@@ -65,10 +65,15 @@ def load_sklearn(name: str, spec: dict, files: dict) -> Dataset:
         )
     bunch = loader()
     features = np.asarray(bunch.data, dtype=np.float32)
+    labels = np.asarray(bunch.target, np.int64)
     meta = {"class_names": [str(c) for c in getattr(bunch, "target_names", [])]}
+    if spec["modality"] == "tabular":  # numeric columns named by scikit-learn
+        frame = pd.DataFrame(features.astype(np.float64), columns=list(bunch.feature_names))
+        meta["column_types"] = {c: "numeric" for c in frame.columns}
+        return Dataset(frame, np.arange(len(frame)), labels, meta)
     if source_name == "digits":
         meta["image_shape"] = [8, 8, 1]
-    return Dataset(features, np.arange(len(features)), np.asarray(bunch.target, np.int64), meta)
+    return Dataset(features, np.arange(len(features)), labels, meta)
 
 
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.int16, 0x0C: np.int32, 0x0D: np.float32,
@@ -153,18 +158,111 @@ def load_imdb(name: str, spec: dict, files: dict) -> Dataset:
 
 
 def load_table(name: str, spec: dict, files: dict) -> Dataset:
-    """A CSV/Parquet table with declared (or inferred) numeric/categorical/text/label/id columns."""
-    from deepclust.tabular import prepare_tabular
+    """A CSV/Parquet table with declared (or inferred) numeric/categorical/text/label/id columns.
+
+    ``modality: tabular`` keeps the typed table (every feature column is vectorized);
+    ``modality: text`` clusters the rows by their text: the documents are the row's text
+    columns joined (one document per row). With ``labels: builtin`` the table needs a label
+    column (declared, or a column named ``label``); ``labels: none`` ignores it.
+    """
+    from deepclust.table_cleaning import prepare_tabular
 
     source = spec["source"]
+    path = files["table"]
     frame, types, ids, labels, report = prepare_tabular(
-        files["table"], source.get("columns", {}), missing=source["missing"])
+        path, source.get("columns", {}), missing=source.get("missing", "impute"),
+        encoding=source.get("encoding", "utf-8"), where=f"datasets.{name}.source.columns")
+    if labels is None and spec.get("labels", "builtin") == "builtin":
+        raise DatasetError(f"{path}: datasets.{name}.labels is 'builtin' but the table has no "
+                           "label column (none declared and none named 'label'); declare it in "
+                           f"datasets.{name}.source.columns (e.g. `category: label`) or set "
+                           f"datasets.{name}.labels: none")
     meta = {"column_types": types, "class_names": report.get("class_names"),
-            "dropped_rows": {k: v for k, v in report.items() if k != "class_names"}}
-    return Dataset(frame, np.asarray(ids), labels, meta)
+            "label_column": report.get("label_column"),
+            "dropped_rows": {k: report[k] for k in ("missing_label", "missing_values")}}
+    if spec["modality"] != "text":
+        return Dataset(frame, np.asarray(ids), labels, meta)
+    text_columns = [c for c, k in types.items() if k == "text"]
+    if not text_columns:  # the config check asks for a declared one; inference found none
+        raise DatasetError(f"{path}: datasets.{name} has modality 'text' but no text column; "
+                           f"declare one in datasets.{name}.source.columns (`headline: text`)")
+    documents = frame[text_columns].astype(str).agg("\n".join, axis=1).tolist()
+    log.info("%s: %d documents from the text column(s) %s", path, len(documents),
+             ", ".join(map(repr, text_columns)))
+    return Dataset(documents, np.asarray(ids), labels, dict(meta, text_columns=text_columns))
 
 
-LOADERS = {"sklearn": load_sklearn, "idx": load_idx, "imdb": load_imdb, "table": load_table}
+def _hdf5_array(h5, key: str, path, name: str):
+    if key not in h5:
+        raise DatasetError(f"{path}: no dataset {key!r} in the HDF5 file "
+                           f"(datasets.{name}.source.splits); it holds: "
+                           f"{', '.join(_hdf5_keys(h5)) or 'nothing'}")
+    return np.asarray(h5[key])
+
+
+def _hdf5_keys(h5) -> list[str]:
+    keys = []
+    h5.visit(lambda key: keys.append(key) if hasattr(h5[key], "shape") else None)
+    return keys
+
+
+def load_hdf5(name: str, spec: dict, files: dict) -> Dataset:
+    """Images (and labels) from datasets inside an HDF5 file, splits concatenated in order.
+
+    ``source.splits`` lists ``{images: <path in the file>, labels: <path>}`` (labels
+    optional); images are n x H x W (x C) or flat n x (H*W) rows, with ``image_shape`` from
+    the config, from the array, or square when the row length is a square number.
+    """
+    import h5py
+
+    source = spec["source"]
+    path = Path(files["data"])
+    if not path.is_file():
+        raise DatasetError(f"{path}: file not found")
+    parts, label_parts, ids = [], [], []
+    try:
+        with h5py.File(path, "r") as h5:
+            for split in source["splits"]:
+                images = _hdf5_array(h5, split["images"], path, name)
+                if images.ndim < 2:
+                    raise DatasetError(f"{path}: {split['images']!r} has shape {images.shape}; "
+                                       "expected one image per row")
+                parts.append(images.reshape(len(images), -1).astype(np.float32))
+                shape = list(images.shape[1:])
+                if "labels" in split:
+                    labels = _hdf5_array(h5, split["labels"], path, name).reshape(-1)
+                    if len(labels) != len(images):
+                        raise DatasetError(f"{path}: {len(labels)} labels in {split['labels']!r} "
+                                           f"for {len(images)} images in {split['images']!r}")
+                    label_parts.append(labels.astype(np.int64))
+                group = split["images"].rsplit("/", 1)[0] if "/" in split["images"] else "rows"
+                ids += [f"{group}/{i}" for i in range(len(images))]
+    except OSError as error:
+        raise DatasetError(f"{path}: not a readable HDF5 file ({error})") from None
+    widths = {p.shape[1] for p in parts}
+    if len(widths) > 1:
+        raise DatasetError(f"{path}: the splits have different image sizes {sorted(widths)}")
+    if label_parts and len(label_parts) != len(parts):
+        raise DatasetError(f"{path}: datasets.{name}.source.splits: give labels for every split "
+                           "or for none")
+    width = widths.pop()
+    image_shape = source.get("image_shape") or (shape if len(shape) > 1 else None)
+    if image_shape is None and int(np.sqrt(width)) ** 2 == width:
+        image_shape = [int(np.sqrt(width))] * 2
+    if image_shape is None or int(np.prod(image_shape)) != width:
+        raise DatasetError(f"{path}: rows of {width} values do not make images of shape "
+                           f"{image_shape}; set datasets.{name}.source.image_shape")
+    image_shape = [int(d) for d in image_shape] + ([1] if len(image_shape) == 2 else [])
+    data = np.concatenate(parts)
+    labels = np.concatenate(label_parts) if label_parts else None
+    log.info("read %d images %s from %s (%s)", len(data), image_shape, path,
+             ", ".join(s["images"] for s in source["splits"]))
+    meta = {"image_shape": image_shape, "class_names": source.get("class_names")}
+    return Dataset(data, np.asarray(ids, dtype=object), labels, meta)
+
+
+LOADERS = {"sklearn": load_sklearn, "idx": load_idx, "imdb": load_imdb, "table": load_table,
+           "hdf5": load_hdf5}
 
 
 def load_dataset(name: str, spec: dict, files: dict | None = None) -> Dataset:
@@ -183,28 +281,6 @@ def load_dataset(name: str, spec: dict, files: dict | None = None) -> Dataset:
     return dataset
 
 
-def clean_text(texts, strip_html: bool = True, lowercase: bool = True,
-               stop_words: str | None = "english") -> list[str]:
-    """Strip HTML tags (``<br />``), lowercase, remove stop words; one cleaned string per text."""
-    import re
-
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    tags = re.compile(r"<[^>]+>")
-    words = re.compile(r"(?u)\b\w\w+\b")
-    stops = ENGLISH_STOP_WORDS if stop_words == "english" else frozenset()
-    cleaned = []
-    for text in texts:
-        if strip_html:
-            text = tags.sub(" ", text)
-        if lowercase:
-            text = text.lower()
-        if stops:
-            text = " ".join(w for w in words.findall(text) if w.lower() not in stops)
-        cleaned.append(text)
-    return cleaned
-
-
 def text_cleaning(spec: dict) -> dict:
     """The text-cleaning options of a dataset entry (what :func:`clean_text` takes)."""
     return {k: spec["text"][k] for k in ("strip_html", "lowercase", "stop_words")}
@@ -215,7 +291,7 @@ def clean(dataset: Dataset, name: str = "dataset", text_options: dict | None = N
 
     Matrices: rows with missing or infinite values are dropped. Text: HTML,
     case and stop words per ``text_options``; empty texts are dropped. Tables
-    were cleaned by their loader (see :mod:`deepclust.tabular`).
+    were cleaned by their loader (see :mod:`deepclust.table_cleaning`).
     """
     data = dataset.data
     if len(data) == 0:
@@ -260,7 +336,8 @@ def write_prepared(dataset: Dataset, data_path, rows_path, meta_path) -> None:
     """Write the cleaned rows (joblib), the row table (id[, label]) and metadata (JSON)."""
     import joblib
 
-    joblib.dump(dataset.data, data_path)
+    with atomic_path(data_path) as tmp:
+        joblib.dump(dataset.data, tmp)
     rows = pd.DataFrame({"id": dataset.ids})
     if dataset.labels is not None:
         rows["label"] = dataset.labels
@@ -276,7 +353,7 @@ def read_prepared(data_path):
     """The cleaned rows written by :func:`write_prepared`."""
     import joblib
 
-    return joblib.load(data_path)
+    return load_model_file(data_path, joblib.load)
 
 
 def read_image_shape(meta_path) -> list[int] | None:

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from deepclust.atomic import load_model_file
 from deepclust.cluster import check_k
 from deepclust.models import dense_batch, embed, encoder_from, predict_rows
 from deepclust.optimizers import make_optimizer
@@ -255,4 +256,4 @@ def soft_assignments(model: keras.Model, features, batch_size: int = 1024) -> np
 
 
 def load_dec(path) -> keras.Model:
-    return keras.models.load_model(path)
+    return load_model_file(path, keras.models.load_model)

@@ -13,6 +13,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
+from deepclust.atomic import atomic_path, load_model_file
+from deepclust.errors import DatasetError
+
 log = logging.getLogger(__name__)
 
 
@@ -68,40 +71,38 @@ def fit_scaler(features: np.ndarray, kind: str):
     return scaler, scaled
 
 
-def make_text_vectorizer(kind: str, max_features: int):
-    """Bag of words (``count``) or TF-IDF (``tfidf``) over the cleaned texts; sparse float32 output."""
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-
-    vectorizers = {"count": CountVectorizer, "tfidf": TfidfVectorizer}
-    if kind not in vectorizers:
-        raise ValueError(f"unknown text vectorizer {kind!r} (known: {sorted(vectorizers)})")
-    return vectorizers[kind](max_features=max_features, dtype=np.float32)
-
-
 def vectorize(data, modality: str, settings: dict):
     """Fit the vectorizer of a modality on prepared rows; return ``(vectorizer, features)``.
 
     images / numeric matrices -> a scaler (dense float32); text -> CountVectorizer or
-    TF-IDF (scipy CSR, kept sparse until a model needs dense batches); tables ->
-    :class:`deepclust.tabular.TabularVectorizer` (Keras preprocessing layers).
+    TF-IDF (scipy CSR, kept sparse until a model needs dense batches); tables -> a
+    ColumnTransformer (:func:`deepclust.vectorizers.make_table_vectorizer`).
     """
+    from deepclust.vectorizers import fit_text, make_table_vectorizer, make_text_vectorizer
+
     if modality == "text":
         text = settings["text"]
-        vectorizer = make_text_vectorizer(text["vectorizer"], text["max_features"])
-        features = vectorizer.fit_transform(data).astype(np.float32).tocsr()
+        vectorizer = make_text_vectorizer(text)
+        features = fit_text(vectorizer, data, "text vectorizer").astype(np.float32).tocsr()
         log.info("text vectorizer %s: %d rows x %d terms, %.2f%% non-zero", text["vectorizer"],
                  *features.shape, 100 * features.nnz / max(1, np.prod(features.shape)))
         return vectorizer, features
     if modality == "tabular":
-        from deepclust.tabular import TabularVectorizer
-
-        table = settings["tabular"]
-        vectorizer = TabularVectorizer(settings["column_types"], text_mode=table["text_mode"],
-                                       text_max_tokens=table["text_max_tokens"]).fit(data)
-        features = vectorizer.transform(data)
-        log.info("tabular vectorizer: %d rows x %d features", *features.shape)
+        vectorizer = make_table_vectorizer(data, settings["column_types"], settings["text"])
+        try:
+            features = _float32(vectorizer.fit_transform(data))
+        except ValueError as error:  # a text column's min_df/max_df
+            raise DatasetError(f"table vectorizer: {error}; check the dataset's text "
+                               "settings") from None
+        log.info("table vectorizer: %d rows x %d features (%s)", *features.shape,
+                 "sparse" if is_sparse(features) else "dense")
         return vectorizer, features
     return fit_scaler(np.asarray(data, dtype=np.float32), settings["scaling"])
+
+
+def _float32(features):
+    return features.astype(np.float32).tocsr() if is_sparse(features) \
+        else np.asarray(features, dtype=np.float32)
 
 
 def apply_vectorizer(vectorizer, data, modality: str):
@@ -109,21 +110,26 @@ def apply_vectorizer(vectorizer, data, modality: str):
     if modality == "text":
         return vectorizer.transform(data).astype(np.float32).tocsr()
     if modality == "tabular":
-        return vectorizer.transform(data)
+        return _float32(vectorizer.transform(data))
     return np.asarray(vectorizer.transform(np.asarray(data, dtype=np.float32)), dtype=np.float32)
 
 
 def save_matrix(path, features) -> None:
-    """Save a dense array or a scipy sparse matrix to one ``.npz`` file."""
-    with open(path, "wb") as fh:  # a file object keeps NumPy from appending ".npz"
+    """Save a dense array or a scipy sparse matrix to one ``.npz`` file (atomically)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # a file object: no ".npz" appended
         if is_sparse(features):
             sp.save_npz(fh, features.tocsr(), compressed=False)
         else:
             np.savez(fh, dense=np.asarray(features))
 
 
-def load_matrix(path):
-    """A matrix written by :func:`save_matrix` (dense ndarray or scipy CSR), or a ``.npy`` array."""
+def save_array(path, array) -> None:
+    """``np.save`` to a ``.npy`` file, atomically."""
+    with atomic_path(path) as tmp:
+        np.save(tmp, array)
+
+
+def _load_matrix(path):
     if str(path).endswith(".npy"):
         return np.load(path)
     with np.load(path, allow_pickle=False) as npz:
@@ -132,15 +138,21 @@ def load_matrix(path):
     return sp.load_npz(path).tocsr()
 
 
+def load_matrix(path):
+    """A matrix written by :func:`save_matrix` (dense ndarray or scipy CSR), or a ``.npy`` array."""
+    return load_model_file(path, _load_matrix)
+
+
 def save_fitted(model, path) -> None:
-    """Save a fitted model (vectorizer, reducer, clusterer) to one file (joblib)."""
+    """Save a fitted model (vectorizer, reducer, clusterer) to one file (joblib), atomically."""
     import joblib
 
-    joblib.dump(model, path)
+    with atomic_path(path) as tmp:
+        joblib.dump(model, tmp)
 
 
 def load_fitted(path):
     """A model saved by :func:`save_fitted`."""
     import joblib
 
-    return joblib.load(path)
+    return load_model_file(path, joblib.load)

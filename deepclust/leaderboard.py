@@ -21,12 +21,23 @@ def read_benchmark(path) -> tuple[float, float]:
     return float(row["s"]), float(pd.to_numeric(row.get("max_rss"), errors="coerce"))
 
 
+def read_stage(paths) -> tuple[float, float]:
+    """Seconds and peak memory of a stage: one benchmark file, or a list of them (a stage of
+    several jobs, e.g. one download per file): seconds added, the largest peak."""
+    if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__"):
+        return read_benchmark(paths)
+    measured = [read_benchmark(p) for p in paths]
+    peaks = [rss for _, rss in measured if not math.isnan(rss)]
+    return sum(s for s, _ in measured), max(peaks) if peaks else math.nan
+
+
 def load_run(metrics_path, benchmark_paths: dict) -> dict:
     """One run: its metrics JSON plus ``seconds`` per stage and ``peak_rss_mb`` (the
-    largest of its stages) from benchmark files."""
+    largest of its stages) from benchmark files (a list of files for a stage of several
+    jobs)."""
     with open(metrics_path) as fh:
         run = json.load(fh)
-    measured = {stage: read_benchmark(p) for stage, p in benchmark_paths.items()}
+    measured = {stage: read_stage(p) for stage, p in benchmark_paths.items()}
     run["seconds"] = {stage: seconds for stage, (seconds, _) in measured.items()}
     run["seconds"]["total"] = sum(run["seconds"].values())
     peaks = [rss for _, rss in measured.values() if not math.isnan(rss)]

@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from deepclust.atomic import load_model_file  # noqa: E402
 from deepclust.augment import augmentation_for, augmented_batches, make_augmenter  # noqa: E402
 from deepclust.features import is_sparse  # noqa: E402
 from deepclust.optimizers import make_optimizer  # noqa: E402
@@ -288,4 +289,4 @@ def embed(autoencoder: keras.Model, features, batch_size: int = 1024) -> np.ndar
 
 
 def load_autoencoder(path) -> keras.Model:
-    return keras.models.load_model(path)
+    return load_model_file(path, keras.models.load_model)

@@ -1,12 +1,21 @@
 """Where a dataset's raw files come from: URLs (http, https, file), Kaggle, or a local path.
 
-URLs are fetched into the downloads folder; a plain local path (a user's own
-CSV, say) is used where it is, after the same checksum check.
+Every raw file is a file Snakemake tracks, so that editing it reruns its dataset's chain:
 
-:func:`acquire` turns the ``source.files`` entry of a dataset into local,
-checksum-verified files under the downloads folder (git-ignored, separate from
-``results/``) and returns the manifest the prepare rule reads. Files already
-there with the right checksum are never fetched again.
+* A file with a URL (or a Kaggle file, when API credentials are configured) is the output
+  of one ``download`` job: :func:`download_file` fetches it into
+  ``<downloads>/<dataset>/<name>`` (git-ignored, separate from ``results/``) and writes
+  beside it a record ``<name>.download.json`` of its source and sha256. A cached file that
+  still verifies is never fetched again; a ``file://`` source is an input of its job, so
+  editing the source copies it anew.
+* A plain local path (a user's own CSV, say) is used where it is; so is a file without URL
+  put by the user at ``<downloads>/<dataset>/<filename>`` (a Kaggle file without
+  credentials). Both are plain inputs of the prepare rule.
+
+:func:`raw_files` plans where each file of a dataset is read (the rules' input functions);
+:func:`verified_files` checks each one against its configured sha256 and the sha256
+recorded at download before the prepare rule reads it, so that a cached file changed on
+disk is never used silently.
 """
 
 from __future__ import annotations
@@ -14,9 +23,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
+from urllib.request import url2pathname
 
+from deepclust.config import ConfigError
 from deepclust.download import DownloadError, fetch, sha256_of
 
 log = logging.getLogger(__name__)
@@ -63,50 +75,203 @@ def is_local_path(url: str) -> bool:
     return "://" not in url
 
 
-def acquire_file(dataset: str, key: str, entry: dict, folder: Path) -> dict:
-    dest = folder / file_name(entry)
+def file_url_path(url: str | None) -> str | None:
+    """The local path of a ``file://`` URL (None for any other source)."""
+    if not url or urlsplit(url).scheme.lower() != "file" or \
+            urlsplit(url).netloc not in ("", "localhost"):
+        return None
+    return url2pathname(urlsplit(url).path)
+
+
+#: suffix of the record the download rule writes beside each file it fetches
+RECORD_SUFFIX = ".download.json"
+#: source of a raw file that is not downloaded (the user's own path, or a file put in place)
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One raw file of a dataset: where the prepare rule reads it and where it comes from."""
+
+    key: str
+    path: str  #: the cached download, or the user's own file
+    source: str  #: URL, ``kaggle:<owner>/<dataset>/<file>``, or ``local``
+    sha256: str | None = None  #: the configured checksum
+
+    @property
+    def downloaded(self) -> bool:
+        """True when the download rule fetches this file (and records its sha256)."""
+        return self.source != LOCAL
+
+    @property
+    def record(self) -> str | None:
+        return self.path + RECORD_SUFFIX if self.downloaded else None
+
+
+def raw_files(dataset: str, files: dict, folder, kaggle: bool | None = None) -> dict:
+    """``{key: RawFile}`` of a dataset's ``source.files``, the same whether or not the files
+    exist yet. ``kaggle``: Kaggle API credentials are configured (default: look).
+
+    Raises :class:`~deepclust.config.ConfigError` when two keys land on one local file.
+    """
+    if kaggle is None:
+        kaggle = any(entry.get("kaggle") and not entry.get("url") for entry in files.values()) \
+            and kaggle_credentials()
+    planned = {}
+    for key, entry in files.items():
+        url = entry.get("url")
+        if url and is_local_path(url):
+            planned[key] = RawFile(key, url, LOCAL, entry.get("sha256"))
+            continue
+        path = os.path.join(str(folder), dataset, file_name(entry))
+        if url:
+            source = url
+        elif entry.get("kaggle") and kaggle:
+            source = f"kaggle:{entry['kaggle']}/{entry['kaggle_file']}"
+        else:
+            source = LOCAL
+        planned[key] = RawFile(key, path, source, entry.get("sha256"))
+    _check_names(dataset, planned)
+    return planned
+
+
+def _check_names(dataset: str, planned: dict) -> None:
+    where = f"datasets.{dataset}.source.files"
+    seen = {}
+    for key, raw in planned.items():
+        if raw.downloaded and raw.path.endswith(RECORD_SUFFIX):
+            raise ConfigError(f"{where}.{key}: the local name {os.path.basename(raw.path)!r} "
+                              f"ends in {RECORD_SUFFIX}, which the download records use; "
+                              "set another filename")
+        path = os.path.normpath(raw.path)
+        if path in seen and raw.downloaded:
+            raise ConfigError(f"{where}: {seen[path]} and {key} are both saved as {raw.path}; "
+                              f"give {key} another filename")
+        if path in seen:
+            raise ConfigError(f"{where}: {seen[path]} and {key} both read {raw.path}; each "
+                              "key needs its own file")
+        seen[path] = key
+
+
+def check_present(dataset: str, key: str, entry: dict, raw: RawFile) -> None:
+    """Raise :class:`DownloadError` saying what to do when a file that is not downloaded
+    (the user's own, or one to put in place) is missing."""
+    if raw.downloaded or os.path.isfile(raw.path):
+        return
+    if entry.get("url"):
+        raise DownloadError(f"cannot read {raw.path}: file not found "
+                            f"(datasets.{dataset}.source.files.{key}.url)")
+    how = (f" from https://www.kaggle.com/datasets/{entry['kaggle']} (file "
+           f"{entry['kaggle_file']}), or configure Kaggle API credentials "
+           "(KAGGLE_USERNAME and KAGGLE_KEY, or ~/.kaggle/kaggle.json)"
+           if entry.get("kaggle") else "")
+    raise DownloadError(f"datasets.{dataset}.source.files.{key}: no url is configured and "
+                        f"{raw.path} does not exist; download it{how} and put it at {raw.path}")
+
+
+def read_record(path) -> dict | None:
+    """The record the download rule wrote beside a file (None if missing or unreadable)."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def download_file(dataset: str, key: str, entry: dict, dest, record) -> dict:
+    """Fetch one raw file into ``dest`` (from its URL, or Kaggle) and record its source and
+    sha256 in ``record``; return the record.
+
+    ``dest`` may be there already (the download rule keeps its output when it reruns, e.g.
+    after a config or code change): it is kept if it matches the configured sha256, or,
+    without one, the sha256 recorded when it was fetched from the same source; a
+    ``file://`` source is copied anew (the job reruns when that file changed). Otherwise it
+    is fetched again.
+    """
+    dest, record = Path(dest), Path(record)
+    url = entry.get("url")
+    source = url or f"kaggle:{entry['kaggle']}/{entry['kaggle_file']}"
     expected = entry.get("sha256")
-    verified = False
-    if entry.get("url") and is_local_path(entry["url"]):
-        dest = Path(entry["url"])  # the user's own file: used in place, not copied
-        if not dest.is_file():
-            raise DownloadError(f"cannot read {dest}: file not found "
-                                f"(datasets.{dataset}.source.files.{key}.url)")
-    elif entry.get("url"):
-        fetch(entry["url"], dest, expected)
-        verified = expected is not None  # fetch checked the digest while streaming
-    elif entry.get("kaggle") and kaggle_credentials() and not dest.exists():
-        fetch_from_kaggle(entry, dest)
-    elif not dest.exists():
-        how = (f" from https://www.kaggle.com/datasets/{entry['kaggle']} (file "
-               f"{entry['kaggle_file']}), or configure Kaggle API credentials "
-               "(KAGGLE_USERNAME and KAGGLE_KEY, or ~/.kaggle/kaggle.json)"
-               if entry.get("kaggle") else "")
-        raise DownloadError(f"datasets.{dataset}.source.files.{key}: no url is configured and "
-                            f"{dest} does not exist; download it{how} and put it at {dest}")
-    actual = expected if verified else sha256_of(dest)
-    if expected and actual != expected:
-        raise DownloadError(f"{dest}: checksum mismatch: expected sha256 {expected}, got {actual} "
-                            f"(datasets.{dataset}.source.files.{key}.sha256)")
-    return {"path": str(dest), "sha256": actual, "source": entry.get("url") or
-            (f"kaggle:{entry['kaggle']}/{entry['kaggle_file']}" if entry.get("kaggle")
-             else "local")}
+    where = f"datasets.{dataset}.source.files.{key}"
+    actual = None
+    if dest.is_file():
+        actual = sha256_of(dest)
+        previous = read_record(record) or {}
+        if file_url_path(url):
+            keep, why = False, f"its source {url} may have changed"
+        elif expected:
+            keep, why = actual == expected, f"the configured sha256 is {expected}"
+        else:
+            keep = previous.get("source") == source and previous.get("sha256") == actual
+            why = (f"it was recorded as {previous.get('sha256')} from {previous.get('source')}"
+                   if previous else f"no record of its download ({record})")
+        if keep:
+            log.info("cached: %s (sha256 %s, verified)", dest, actual)
+        else:
+            log.info("existing %s has sha256 %s, but %s: fetching it anew", dest, actual, why)
+            dest.unlink()
+            actual = None
+    if actual is None:
+        if url:
+            fetch(url, dest, expected)  # checks the digest while streaming
+            actual = expected or sha256_of(dest)
+        else:
+            fetch_from_kaggle(entry, dest)
+            actual = sha256_of(dest)
+            if expected and actual != expected:
+                dest.unlink()
+                raise DownloadError(f"{dest}: checksum mismatch: expected sha256 {expected}, "
+                                    f"got {actual} ({where}.sha256); the file was deleted")
+    written = {"file": dest.name, "source": source, "sha256": actual,
+               "bytes": dest.stat().st_size}
+    record.write_text(json.dumps(written, indent=2) + "\n")
+    return written
 
 
-def acquire(dataset: str, files: dict, folder) -> dict:
-    """Fetch (or find) every file of a dataset; return the manifest ``{key: {path, sha256, source}}``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    return {key: acquire_file(dataset, key, entry, folder) for key, entry in files.items()}
+def record_input(key: str) -> str:
+    """Name of the prepare rule's input that is the download record of file ``key``."""
+    return f"{key}_record"
 
 
-def write_manifest(manifest: dict, path) -> None:
-    Path(path).write_text(json.dumps(manifest, indent=2) + "\n")
+def prepare_inputs(dataset: str, files: dict, planned: dict) -> dict:
+    """The prepare rule's inputs: every raw file by its key, and each download's record.
+
+    A file that is not downloaded must exist (else :class:`DownloadError` says what to do);
+    which files are inputs never depends on what exists.
+    """
+    inputs = {}
+    for key, raw in planned.items():
+        check_present(dataset, key, files[key], raw)
+        inputs[key] = raw.path
+        if raw.downloaded:
+            inputs[record_input(key)] = raw.record
+    return inputs
 
 
-def local_files(manifest_path) -> dict:
-    """``{key: local path}`` from a manifest written by the download rule."""
-    if manifest_path is None:
-        return {}
-    manifest = json.loads(Path(manifest_path).read_text())
-    return {key: item["path"] for key, item in manifest.items()}
+def verified_files(dataset: str, files: dict, inputs: dict) -> dict:
+    """``{key: path}`` of a dataset's raw files for the loaders, once each file matches its
+    configured sha256 and, for a download, the sha256 recorded when it was fetched.
+
+    ``inputs`` are the prepare job's (:func:`prepare_inputs`). A mismatch raises
+    :class:`DownloadError` naming the file, both digests and what to do.
+    """
+    paths = {}
+    for key, entry in files.items():
+        path, record_path = inputs[key], inputs.get(record_input(key))
+        expected = entry.get("sha256")
+        record = read_record(record_path) if record_path else None
+        if expected or record:
+            actual = sha256_of(path)
+            fix = ("; it changed after it was downloaded: delete it and run again: the "
+                   "download rule fetches it anew" if record_path else
+                   "; check the file, or update the sha256 in the config if the file is "
+                   "meant to change")
+            if expected and actual != expected:
+                raise DownloadError(f"{path}: sha256 {actual}, expected {expected} "
+                                    f"(datasets.{dataset}.source.files.{key}.sha256){fix}")
+            if record and record.get("sha256") != actual:
+                raise DownloadError(f"{path}: sha256 {actual}, but it was "
+                                    f"{record.get('sha256')} when downloaded from "
+                                    f"{record.get('source')} ({record_path}){fix}")
+        paths[key] = path
+    return paths

@@ -1,6 +1,7 @@
 # Config loading and validation, path templates, and the input functions that
 # resolve a pipeline name into its upstream files. No rules live here.
 
+import os
 import re
 import sys
 
@@ -15,6 +16,9 @@ from deepclust.cluster import NEEDS_K
 from deepclust.datasets import text_cleaning
 from deepclust.paths import FOLDERS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
 from deepclust.reduce import reducer_threads
+from deepclust.download import DownloadError
+from deepclust.sources import RECORD_SUFFIX, file_url_path, prepare_inputs, raw_files
+from deepclust.vectorizers import TEXT_VECTORIZER_KEYS
 from deepclust.config import (
     NONE,
     ConfigError,
@@ -31,6 +35,12 @@ except WorkflowError as error:
     raise WorkflowError(f"Invalid config: {describe_validation_error(error) or error}")
 try:
     check_config(config)
+    # every dataset's raw files: cached downloads (one download job each) or the user's own
+    RAW_FILES = {
+        name: raw_files(name, spec["source"]["files"], config["downloads"])
+        for name, spec in config["datasets"].items()
+        if "files" in spec["source"]
+    }
 except ConfigError as error:
     raise WorkflowError(f"Invalid config: {error}")
 
@@ -45,7 +55,7 @@ DOWNLOADS = config["downloads"]
 # Where each rule's output, log and benchmark files go (templates: deepclust/paths.py).
 PATHS = {name: f"{RESULTS}/{folder}" for name, folder in FOLDERS.items()}
 JOB_KEYS = {
-    "download": "{dataset}",
+    "download": "{dataset}/{file}",
     "prepare_dataset": "{dataset}",
     "vectorize_features": "{dataset}",
     "train_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
@@ -95,11 +105,43 @@ def representation(dataset, encoder, reducer, seed):
     return f"{PATHS['vectorized']}/features.npz".format(dataset=dataset)
 
 
-def downloaded(wildcards):
-    """The download manifest, for datasets whose source has files."""
-    if "files" not in config["datasets"][wildcards.dataset]["source"]:
+def downloads_of(dataset):
+    """The raw files of a dataset that the download rule fetches, by key."""
+    return {k: f for k, f in RAW_FILES.get(dataset, {}).items() if f.downloaded}
+
+
+def raw_inputs(wildcards):
+    """Every raw file of the dataset by its key (the cached download, with its record, or the
+    user's own file where it is), so that editing any of them reruns its dataset's chain."""
+    if wildcards.dataset not in RAW_FILES:
         return {}
-    return {"manifest": f"{DOWNLOADS}/{wildcards.dataset}/manifest.json"}
+    try:
+        return prepare_inputs(wildcards.dataset,
+                              config["datasets"][wildcards.dataset]["source"]["files"],
+                              RAW_FILES[wildcards.dataset])
+    except DownloadError as error:
+        raise WorkflowError(str(error))
+
+
+def downloaded_file(wildcards):
+    """The key and config entry of the file a download job fetches."""
+    for key, raw in downloads_of(wildcards.dataset).items():
+        if os.path.basename(raw.path) == wildcards.file:
+            return key, config["datasets"][wildcards.dataset]["source"]["files"][key]
+    raise WorkflowError(f"{DOWNLOADS}/{wildcards.dataset}/{wildcards.file} is not a file "
+                        f"that datasets.{wildcards.dataset} downloads")
+
+
+def download_source(wildcards):
+    """A file:// source, tracked: editing it fetches it anew."""
+    key, entry = downloaded_file(wildcards)
+    path = file_url_path(entry.get("url"))
+    if path is None:
+        return {}
+    if not os.path.isfile(path):
+        raise WorkflowError(f"cannot read {path}: file not found "
+                            f"(datasets.{wildcards.dataset}.source.files.{key}.url)")
+    return {"source": path}
 
 
 def reducer_input(wildcards):
@@ -172,8 +214,6 @@ def stage_benchmarks(dataset, pipeline_name, seed):
         seed=seed,
     )
     stages = {"prepare": "prepare_dataset", "vectorize": "vectorize_features"}
-    if "files" in config["datasets"][dataset]["source"]:
-        stages = {"download": "download", **stages}
     if chain.encoder != NONE:
         stages.update(train="train_autoencoder", embed="embed_autoencoder")
     if chain.reducer != NONE:
@@ -182,7 +222,12 @@ def stage_benchmarks(dataset, pipeline_name, seed):
         stages["choose_k"] = "choose_k"
     stages.update(cluster="cluster_dec" if is_dec(config, pipeline_name) else "cluster",
                   evaluate="evaluate")
-    return {stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()}
+    benchmarks = {stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()}
+    fetched = [os.path.basename(f.path) for f in downloads_of(dataset).values()]
+    if fetched:  # one download job per file: the stage takes all of them
+        benchmarks = {"download": [benchmark_path("download").format(dataset=dataset, file=name)
+                                   for name in fetched], **benchmarks}
+    return benchmarks
 
 
 def runs():
@@ -233,12 +278,19 @@ def final_targets():
     return sorted(set(targets))
 
 
+def documents_cleaning(dataset):
+    """How a text dataset's documents are cleaned when it is prepared (tables' text columns
+    are cleaned by their vectorizer instead: see vectorizer_settings)."""
+    spec = config["datasets"][dataset]
+    return text_cleaning(spec) if spec["modality"] == "text" else {}
+
+
 def vectorizer_settings(dataset):
     """Only the settings the vectorizer of this dataset's modality uses (for rerun-on-change)."""
     spec = config["datasets"][dataset]
     modality = spec["modality"]
-    if modality == "text":
-        return {"text": {k: spec["text"][k] for k in ("vectorizer", "max_features")}}
-    if modality == "tabular":
-        return {"tabular": spec["tabular"]}
+    if modality == "text":  # the documents were cleaned when the dataset was prepared
+        return {"text": {k: spec["text"][k] for k in TEXT_VECTORIZER_KEYS}}
+    if modality == "tabular":  # text columns are cleaned by the vectorizer
+        return {"text": spec["text"]}
     return {"scaling": spec["scaling"]}

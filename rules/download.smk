@@ -1,13 +1,22 @@
-# Fetch a dataset's raw files (URL, file://, Kaggle or a documented local path), verified
-# against their sha256, into the downloads folder. Files already there are not fetched again.
+# Fetch one raw file of a dataset (URL, file:// or Kaggle) into the downloads folder, verified
+# against its sha256, with a record of its source and sha256 beside it. A file still there
+# and verified is not fetched again (update(): a rerun keeps it). The user's own local files
+# have no job: the prepare rule reads them where they are.
 
 
 rule download:
+    input:
+        unpack(download_source),
     output:
-        manifest=f"{DOWNLOADS}/{{dataset}}/manifest.json",
+        file=update(f"{DOWNLOADS}/{{dataset}}/{{file}}"),
+        record=update(f"{DOWNLOADS}/{{dataset}}/{{file}}{RECORD_SUFFIX}"),
     params:
-        files=lambda w: config["datasets"][w.dataset]["source"]["files"],
-        folder=lambda w: f"{DOWNLOADS}/{w.dataset}",
+        key=lambda w: downloaded_file(w)[0],
+        entry=lambda w: downloaded_file(w)[1],
+    wildcard_constraints:
+        file=_alternatives(
+            sorted({os.path.basename(f.path) for d in RAW_FILES for f in downloads_of(d).values()})
+        ),
     log:
         log_path("download"),
     benchmark:

@@ -4,7 +4,10 @@
 rule leaderboard:
     input:
         metrics=list(leaderboard_runs()),
-        benchmarks=sorted({p for stages in leaderboard_runs().values() for p in stages.values()}),
+        benchmarks=sorted(  # a stage of several jobs (downloads) has a list of files
+            {p for stages in leaderboard_runs().values() for v in stages.values()
+             for p in ([v] if isinstance(v, str) else v)}
+        ),
     output:
         csv=report(
             f"{RESULTS}/leaderboard.csv",

@@ -3,7 +3,7 @@
 
 rule prepare_dataset:
     input:
-        unpack(downloaded),
+        unpack(raw_inputs),
     output:
         data=f"{PATHS['prepared']}/data.joblib",
         rows=f"{PATHS['prepared']}/rows.csv",
@@ -12,7 +12,7 @@ rule prepare_dataset:
         modality=lambda w: config["datasets"][w.dataset]["modality"],
         source=lambda w: config["datasets"][w.dataset]["source"],
         labels=lambda w: config["datasets"][w.dataset]["labels"],
-        text=lambda w: text_cleaning(config["datasets"][w.dataset]),
+        text=lambda w: documents_cleaning(w.dataset),
         max_rows=lambda w: config["datasets"][w.dataset]["max_rows"],
     log:
         log_path("prepare_dataset"),

@@ -1,12 +1,12 @@
 """DEC / IDEC on the pipeline's pretrained autoencoder: labels, soft assignments, the trained
 model, its embedding, the training history and its figure."""
 
-import numpy as np
 import pandas as pd
 
+from deepclust.atomic import atomic_path
 from deepclust.cluster import check_k, resolve_k
 from deepclust.datasets import read_image_shape, read_labels, read_rows
-from deepclust.features import load_matrix
+from deepclust.features import load_matrix, save_array
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -24,15 +24,16 @@ with logged(snakemake):
     features = load_matrix(snakemake.input.vectorized)
     dec = DEC.from_settings(settings, k, seed).fit(
         load_autoencoder(snakemake.input.autoencoder), features,
-        y=read_labels(snakemake.input.rows), embedding=np.load(snakemake.input.features),
+        y=read_labels(snakemake.input.rows), embedding=load_matrix(snakemake.input.features),
         image_shape=read_image_shape(snakemake.input.meta))
     ids = rows[["id"]]
     ids.assign(cluster=dec.labels_).to_csv(snakemake.output.clusters, index=False)
     soft = pd.DataFrame(dec.q_, columns=[f"q{j}" for j in range(k)])
     pd.concat([ids, soft], axis=1).to_csv(snakemake.output.soft, index=False,
                                           float_format="%.6g")
-    dec.model_.save(snakemake.output.model)
-    np.save(snakemake.output.embedding, dec.transform(features))
+    with atomic_path(snakemake.output.model) as tmp:
+        dec.model_.save(tmp)
+    save_array(snakemake.output.embedding, dec.transform(features))
     pd.DataFrame(dec.history_).to_csv(snakemake.output.history, index=False)
     w = snakemake.wildcards
     plot_dec_progress(dec.history_, snakemake.output.figure,

@@ -1,9 +1,8 @@
-"""Fetch (or find) every raw file of a dataset, verify it, write the manifest."""
+"""Fetch (or keep, when it still verifies) one raw file of a dataset and record its sha256."""
 
 from deepclust.rule import logged
-from deepclust.sources import acquire, write_manifest
+from deepclust.sources import download_file
 
 with logged(snakemake):
-    manifest = acquire(snakemake.wildcards.dataset, snakemake.params.files,
-                       snakemake.params.folder)
-    write_manifest(manifest, snakemake.output.manifest)
+    download_file(snakemake.wildcards.dataset, snakemake.params.key, snakemake.params.entry,
+                  snakemake.output.file, snakemake.output.record)

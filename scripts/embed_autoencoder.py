@@ -1,8 +1,6 @@
 """The trained encoder's output (embedding) for every row."""
 
-import numpy as np
-
-from deepclust.features import load_matrix
+from deepclust.features import load_matrix, save_array
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -11,4 +9,4 @@ with logged(snakemake):
     from deepclust.models import embed, load_autoencoder
 
     embedding = embed(load_autoencoder(snakemake.input.model), load_matrix(snakemake.input.features))
-    np.save(snakemake.output.embedding, embedding)
+    save_array(snakemake.output.embedding, embedding)

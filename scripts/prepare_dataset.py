@@ -2,13 +2,14 @@
 
 from deepclust.datasets import check_k_fits, clean, load_dataset, write_prepared
 from deepclust.rule import logged
-from deepclust.sources import local_files
+from deepclust.sources import verified_files
 
 with logged(snakemake):
     name = snakemake.wildcards.dataset
     spec = {"modality": snakemake.params.modality, "source": snakemake.params.source,
             "labels": snakemake.params.labels}
-    files = local_files(snakemake.input.get("manifest"))
+    # each raw file checked against its configured and recorded sha256 before it is read
+    files = verified_files(name, spec["source"].get("files", {}), dict(snakemake.input.items()))
     loaded = load_dataset(name, spec, files).head(snakemake.params.max_rows)
     dataset = clean(loaded, name, snakemake.params.text)
     # before any model is trained; read from the config, not a param, so that changing K

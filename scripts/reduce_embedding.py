@@ -1,8 +1,6 @@
 """Manifold learning (UMAP or Isomap) on a representation; keep the fitted reducer for new data."""
 
-import numpy as np
-
-from deepclust.features import load_matrix, save_fitted
+from deepclust.features import load_matrix, save_array, save_fitted
 from deepclust.reduce import reduce
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
@@ -11,5 +9,5 @@ with logged(snakemake):
     seed_everything(snakemake.params.seed)
     reducer, embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
                                 snakemake.params.seed, snakemake.threads)
-    np.save(snakemake.output.embedding, embedding)
+    save_array(snakemake.output.embedding, embedding)
     save_fitted(reducer, snakemake.output.reducer)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from deepclust.atomic import atomic_path
 from deepclust.datasets import read_image_shape
 from deepclust.features import load_matrix
 from deepclust.rule import logged
@@ -19,7 +20,8 @@ with logged(snakemake):
     image_shape = read_image_shape(snakemake.input.meta)
     model, history, throughput = train_autoencoder(load_matrix(snakemake.input.features),
                                                    snakemake.params.settings, seed, image_shape)
-    model.save(snakemake.output.model)
+    with atomic_path(snakemake.output.model) as tmp:
+        model.save(tmp)
     with open(snakemake.output.throughput, "w") as fh:
         json.dump(dict(throughput, seed=seed, threads=snakemake.threads), fh, indent=2)
     frame = pd.DataFrame(history)

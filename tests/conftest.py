@@ -49,7 +49,11 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 
 def tiny_config(seeds=(0, 1), k="labels") -> dict:
-    """A fast config on digits: a small autoencoder, every reducer and clusterer kind."""
+    """A fast config on digits: a small autoencoder, every reducer and clusterer kind.
+
+    The workflow merges it over its own config.yaml, so it names every setting of config.yaml's
+    ``ae`` it changes (the schema defaults: a validation split, early stopping after 10
+    epochs, no image augmentation)."""
     return {
         "run": {"datasets": ["digits"],
                 "pipelines": ["kmeans", "ae_kmeans", "n2d", "ae_umap_dbscan",
@@ -60,7 +64,8 @@ def tiny_config(seeds=(0, 1), k="labels") -> dict:
                                 "k": k, "k_range": [2, 8], "scaling": "global_minmax"}},
         "encoders": {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
                             "embedding_dim": 8, "epochs": 4, "batch_size": 64,
-                            "learning_rate": 0.01}},
+                            "learning_rate": 0.01, "validation_split": 0.1,
+                            "early_stopping": {"patience": 10}, "augment_images": None}},
         "reducers": {"umap": {"kind": "umap", "n_components": 4, "n_neighbors": 15},
                      "isomap": {"kind": "isomap", "n_components": 4, "n_neighbors": 10}},
         "clusterers": {"kmeans": {"kind": "kmeans", "n_init": 3},

@@ -23,7 +23,8 @@ EXACT = ["kmeans", "ae_kmeans", "dec", "idec"]
 def _config(max_rows=N_TRAIN, pipelines=PIPELINES):
     config = tiny_config(seeds=(0,))
     config["datasets"]["digits"]["max_rows"] = max_rows
-    dec = {"n_init": 5, "update_interval": 20, "maxiter": 300}
+    # plain batches (config.yaml's dec and idec, which this merges over, augment them)
+    dec = {"n_init": 5, "update_interval": 20, "maxiter": 300, "augment_images": None}
     config["clusterers"].update(dec={"kind": "dec", **dec}, idec={"kind": "idec", **dec})
     config["pipelines"].update(dec={"encoder": "ae", "clusterer": "dec"},
                                idec={"encoder": "ae", "clusterer": "idec"})
@@ -41,8 +42,8 @@ def trained(tmp_path_factory):
     return workdir, digits.target
 
 
-def assign(workdir, pipeline, rows_file, seed=0):
-    out = workdir / f"assigned_{pipeline}_seed{seed}_{rows_file.stem}.csv"
+def assign(workdir, pipeline, rows_file, seed=0, out=None):
+    out = out or workdir / f"assigned_{pipeline}_seed{seed}_{rows_file.stem}.csv"
     cmd = [sys.executable, "-m", "deepclust.assign", "--dataset", "digits", "--pipeline",
            pipeline, "--seed", str(seed), "--file", f"rows={rows_file}", "--output", str(out),
            "--config", str(workdir / "config.yaml"), "--results", str(workdir / "results")]
@@ -141,6 +142,105 @@ def test_command_errors_name_what_is_wrong_and_write_nothing(trained):
     result, out = assign(workdir, "spectral", narrow)
     assert "error: pipeline 'spectral' is not in the config (defined: ae_isomap_kmeans" \
         in result.stderr
+
+
+def _write_csv(path, rows, cells=None):
+    """Rows as a header-less CSV; ``cells`` maps (row, column) to the raw text of that cell."""
+    lines = []
+    for i, row in enumerate(rows):
+        values = [f"{v:g}" for v in row]
+        for (r, c), text in (cells or {}).items():
+            if r == i:
+                values[c] = text
+        lines.append(",".join(values))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_every_input_row_comes_out_in_order_and_a_row_with_a_missing_value_is_unassigned(
+        trained):
+    """5 rows in, 5 rows out (the command used to drop the NaN row silently: 4 rows out)."""
+    workdir, _ = trained
+    rows = np.load(workdir / "new_rows.npy")[:5]
+    result, out = assign(workdir, "kmeans", _write_csv(workdir / "five_rows.csv", rows,
+                                                       {(2, 7): "nan"}))
+    assert result.returncode == 0, result.stderr
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert got["id"].tolist() == ["0", "1", "2", "3", "4"]
+    assert got["cluster"][2] == "unassigned"
+    assert got["reason"].tolist() == ["", "", "missing or infinite value", "", ""]
+    _, full = assign(workdir, "kmeans", workdir / "new_rows.npy")
+    placed = pd.read_csv(full)["cluster"].astype(str).tolist()
+    assert got["cluster"].tolist() == placed[:2] + ["unassigned"] + placed[3:5]
+    assert f"5 rows -> {out}; 1 unassigned (missing or infinite value: 1);" in result.stdout
+
+
+def test_empty_and_infinite_cells_leave_dec_rows_unassigned_with_empty_soft_assignments(
+        trained):
+    workdir, _ = trained
+    rows = np.load(workdir / "new_rows.npy")[:6]
+    result, out = assign(workdir, "dec", _write_csv(workdir / "six_rows.csv", rows,
+                                                    {(0, 0): "", (4, 63): "inf"}))
+    assert result.returncode == 0, result.stderr
+    got = pd.read_csv(out)
+    assert list(got.columns) == ["id", "cluster", "reason"] + [f"q{j}" for j in range(10)]
+    assert got["id"].tolist() == list(range(6))
+    unassigned = (got["cluster"] == "unassigned").to_numpy()
+    np.testing.assert_array_equal(unassigned, [True, False, False, False, True, False])
+    assert got.loc[unassigned, "reason"].tolist() == ["missing or infinite value"] * 2
+    assert got.loc[~unassigned, "reason"].isna().all()  # empty
+    assert got.loc[unassigned, "q0"].isna().all()
+    np.testing.assert_allclose(got.loc[~unassigned, [f"q{j}" for j in range(10)]].sum(axis=1),
+                               1.0, atol=1e-4)
+    assert f"6 rows -> {out}; 2 unassigned (missing or infinite value: 2);" in result.stdout
+
+
+def test_a_truncated_model_file_is_named_as_unreadable(trained, tmp_path):
+    """Not "File not found" (what Keras says of a truncated .keras file) nor a traceback."""
+    import shutil
+
+    workdir, _ = trained
+    shutil.copy(workdir / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(workdir / "results" / "digits", tmp_path / "results" / "digits",
+                    ignore=shutil.ignore_patterns("*.png", "logs"))
+    encoded = tmp_path / "results" / "digits" / "encoded" / "ae" / "seed0" / "autoencoder.keras"
+    clusterer = _run_dir(tmp_path, "kmeans") / "clusterer.joblib"
+    for model, pipeline in ((encoded, "ae_kmeans"), (clusterer, "kmeans")):
+        model.write_bytes(model.read_bytes()[:model.stat().st_size // 2])
+        result, out = assign(tmp_path, pipeline, workdir / "new_rows.npy")
+        assert result.returncode == 2 and not out.exists(), result.stderr
+        assert f"error: {model}: unreadable" in result.stderr
+        assert "truncated or corrupt" in result.stderr
+        assert "delete it and rerun the workflow to recreate it" in result.stderr
+        assert "not found" not in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_texts_that_clean_to_nothing_are_unassigned_in_their_place(tmp_path):
+    from deepclust.assign import place, read_text_lines
+    from deepclust.datasets import Dataset, clean
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("great movie\n\nthe and of it\n<br />\nawful acting\n")
+    lines = read_text_lines(texts)
+    loaded = Dataset(lines, np.arange(len(lines)), None, {"modality": "text"})
+    new = clean(loaded, "new rows", {"strip_html": True, "lowercase": True,
+                                     "stop_words": "english"})
+    assert new.data == ["great movie", "awful acting"]
+    out = place(loaded, new, np.array([1, 0]))
+    empty = "no text left after cleaning"
+    assert out["id"].tolist() == [0, 1, 2, 3, 4]
+    assert out["cluster"].tolist() == [1, "unassigned", "unassigned", "unassigned", 0]
+    assert out["reason"].tolist() == ["", empty, empty, empty, ""]
+
+
+def test_the_output_folder_is_created_when_missing(trained, tmp_path):
+    workdir, _ = trained
+    wanted = tmp_path / "not" / "yet" / "clusters.csv"
+    result, out = assign(workdir, "kmeans", workdir / "new_rows.npy", out=wanted)
+    assert result.returncode == 0, result.stderr
+    assert out == wanted and len(pd.read_csv(out)) == 297
+    assert f"297 rows -> {out}; 0 unassigned; rows per cluster: " in result.stdout
+    assert [p.name for p in out.parent.iterdir()] == ["clusters.csv"]  # no partial file left
 
 
 def test_k_larger_than_the_rows_stops_before_any_training(tmp_path):

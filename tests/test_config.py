@@ -1,11 +1,18 @@
 """A bad config stops Snakemake before any job runs, with a message naming the key."""
 
 import copy
+import subprocess
+import sys
 
 import pytest
+import yaml
 
-from conftest import run_workflow, tiny_config
+from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
 from deepclust.config import ConfigError, check_config
+
+
+#: the workflow's own config.yaml, the base every --configfile is merged over
+BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
 
 
 def _broken(edit):
@@ -25,13 +32,13 @@ CASES = {
     "undefined clusterer": (
         lambda c: c["pipelines"]["n2d"].update(clusterer="spectral"),
         "pipelines.n2d.clusterer: 'spectral' is not defined under 'clusterers' "
-        "(defined: dbscan, gmm, hdbscan, kmeans)"),
-    "missing required key": (
-        lambda c: c["datasets"]["digits"].pop("source"),
-        "config key 'datasets.digits': 'source' is a required property"),
-    "missing run section": (
-        lambda c: c.pop("run"),
-        "config key '(top level)': 'run' is a required property"),
+        f"(defined: {', '.join(sorted({*BASE['clusterers'], *tiny_config()['clusterers']}))})"),
+    "missing required key": (  # a new dataset: digits would get its source from config.yaml
+        lambda c: c["datasets"].update(tiny={"modality": "image"}),
+        "config key 'datasets.tiny': 'source' is a required property"),
+    "empty run section": (  # `run:` with nothing under it (config.yaml's run is the base)
+        lambda c: c.update(run=None),
+        "config key 'run': None is not of type 'object'"),
     "unknown clusterer kind": (
         lambda c: c["clusterers"].update(spectral={"kind": "spectral"}),
         "config key 'clusterers.spectral.kind': 'spectral' is not one of"),
@@ -39,8 +46,8 @@ CASES = {
         lambda c: c["clusterers"]["dbscan"].update(n_init=3),
         "config key 'clusterers.dbscan': Additional properties are not allowed ('n_init'"),
     "undefined pipeline in run": (
-        lambda c: c["run"]["pipelines"].append("dec"),
-        "run.pipelines[6]: 'dec' is not defined under 'pipelines'"),
+        lambda c: c["run"]["pipelines"].append("vade"),
+        "run.pipelines[6]: 'vade' is not defined under 'pipelines'"),
     "k from labels of an unlabelled dataset": (
         lambda c: c["datasets"]["digits"].update(labels="none", k="labels"),
         "datasets.digits.k: 'labels' needs a labelled dataset"),
@@ -52,6 +59,17 @@ CASES = {
     "no threads": (
         lambda c: c.update(threads=0),
         "config key 'threads': 0 is less than the minimum of 1"),
+    "text modality on images": (
+        lambda c: c["datasets"]["digits"].update(modality="text"),
+        "datasets.digits.modality: 'text' cannot read a source of kind 'sklearn' "
+        "(datasets.digits.source.kind); text rows come from: imdb, table"),
+    "text table without a declared text column": (  # would vectorize the column names
+        lambda c: c["datasets"].update(news={
+            "modality": "text", "source": {"kind": "table", "files": {"table": {"url": "n.csv"}},
+                                           "columns": {"category": "label"}}}),
+        "datasets.news.source.columns: modality 'text' clusters the rows by their text "
+        "columns, but no column is declared text; declare them, e.g. {headline: text, "
+        "body: text, category: label}"),
     "DEC without an autoencoder": (
         lambda c: (c["clusterers"].update(dec={"kind": "dec"}),
                    c["pipelines"].update(raw_dec={"clusterer": "dec"})),
@@ -70,9 +88,10 @@ CASES = {
                    c["datasets"]["digits"].update(modality="tabular")),
         "pipelines.conv_kmeans.encoder: 'conv' is a convolutional autoencoder, which needs "
         "image data, but run.datasets has 'digits' (modality 'tabular')"),
-    "augmentation without a rotation": (
-        lambda c: c["encoders"]["ae"].update(augment_images={"shift": 0.1}),
-        "config key 'encoders.ae.augment_images': 'rotation' is a required property"),
+    "augmentation without a rotation": (  # a new encoder: ae's would be merged with the base's
+        lambda c: c["encoders"].update(small={"kind": "dense_autoencoder",
+                                              "augment_images": {"shift": 0.1}}),
+        "config key 'encoders.small.augment_images': 'rotation' is a required property"),
     "convolution settings on a dense autoencoder": (
         lambda c: c["encoders"]["ae"].update(filters=[8, 16]),
         "encoders.ae.filters: only a conv_autoencoder has filters (this encoder is a "
@@ -95,11 +114,30 @@ def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, case):
     assert not (tmp_path / "results").exists()
 
 
+def test_a_seed_of_2_to_the_32_or_more_stops_before_any_job(tmp_path):
+    """NumPy, Keras and TensorFlow take seeds in [0, 2**32): a larger seed is a config error,
+    not a failure of the first job that seeds a generator."""
+    result = run_workflow(tmp_path, tiny_config(seeds=(0, 2**32)), "--dry-run", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert [line for line in output.splitlines() if line.startswith("Invalid config")] == [
+        "Invalid config: config key 'run.seeds.1': 4294967296 is greater than the maximum of "
+        "4294967295"], output
+    assert "Job stats" not in output
+    assert not (tmp_path / "results").exists()
+    largest = run_workflow(tmp_path / "largest", tiny_config(seeds=(2**32 - 1,)), "--dry-run")
+    assert "seed4294967295" in largest.stdout + largest.stderr
+
+
 def test_defaults_are_filled_in(tmp_path):
     config = tiny_config(seeds=(0,))
-    del config["encoders"]["ae"]["batch_size"]
+    # a new encoder (ae would take its settings from config.yaml's ae): schema defaults only
+    config["encoders"]["plain"] = {"kind": "dense_autoencoder"}
+    config["pipelines"]["plain_kmeans"] = {"encoder": "plain", "clusterer": "kmeans"}
+    config["run"]["pipelines"] = ["plain_kmeans"]
     result = run_workflow(tmp_path, config, "--dry-run", "--printshellcmds")
     assert result.returncode == 0
+    assert planned_jobs(result.stdout + result.stderr)["train_autoencoder"] == 1
 
 
 def test_check_config_accepts_a_valid_config():
@@ -113,3 +151,31 @@ def test_check_config_accepts_a_valid_config():
     config["pipelines"]["kmeans"]["encoder"] = "vae"
     with pytest.raises(ConfigError, match=r"^pipelines\.kmeans\.encoder: 'vae' is not defined"):
         check_config(config)
+
+
+#: a partial config, as a user writes one: only what it changes (config.yaml supplies the rest)
+PARTIAL = {"run": {"datasets": ["digits"], "pipelines": ["kmeans", "ae_kmeans"], "seeds": [0]},
+           "encoders": {"ae": {"hidden_units": [32], "epochs": 2}}}
+PARTIAL_JOBS = {"prepare_dataset": 1, "vectorize_features": 1, "train_autoencoder": 1,
+                "embed_autoencoder": 1, "project_2d": 2, "cluster": 2, "evaluate": 2,
+                "plot_clusters": 2, "plot_confusion_matrix": 2, "leaderboard": 1, "all": 1}
+
+
+def test_a_partial_configfile_extends_the_workflows_config_with_directory(tmp_path):
+    """`--directory runs/a --configfile runs/a/config.yaml`: the workflow's own config.yaml is
+    the base (not a config.yaml in runs/a), and nested keys (encoders.ae) are merged."""
+    result = run_workflow(tmp_path / "runs/a", PARTIAL, "--dry-run", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert planned_jobs(output) == PARTIAL_JOBS
+
+
+def test_a_partial_configfile_extends_the_workflows_config_from_another_folder(tmp_path):
+    """Snakemake run in a folder that is not the workflow's, without --directory."""
+    (tmp_path / "my.yaml").write_text(yaml.safe_dump(PARTIAL))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--cores", "2",
+           "--configfile", "my.yaml", "--dry-run"]
+    result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert planned_jobs(output) == PARTIAL_JOBS

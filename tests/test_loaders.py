@@ -88,3 +88,46 @@ def test_clean_drops_texts_that_end_up_empty():
                  np.array([0, 1, 0]))
     cleaned = clean(ds, "t")
     assert cleaned.data == ["good movie", "bad"] and cleaned.ids.tolist() == ["b", "c"]
+
+
+def write_usps_like(path, n_train=5, n_test=3, flat=True):
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as h5:
+        for split, n in (("train", n_train), ("test", n_test)):
+            images = rng.random((n, 16, 16), dtype=np.float32)
+            h5[f"{split}/data"] = images.reshape(n, -1) if flat else images
+            h5[f"{split}/target"] = np.arange(n, dtype=np.int32) % 3
+
+
+HDF5 = {"modality": "image", "source": {"kind": "hdf5", "splits": [
+    {"images": "train/data", "labels": "train/target"},
+    {"images": "test/data", "labels": "test/target"}]}}
+
+
+@pytest.mark.parametrize("flat", [True, False])
+def test_hdf5_splits_are_concatenated_in_order(tmp_path, flat):
+    write_usps_like(tmp_path / "u.h5", flat=flat)
+    ds = load_dataset("usps", HDF5, {"data": tmp_path / "u.h5"})
+    assert ds.data.shape == (8, 256) and ds.data.dtype == np.float32
+    assert ds.labels.tolist() == [0, 1, 2, 0, 1, 0, 1, 2]
+    assert list(ds.ids[:2]) == ["train/0", "train/1"] and ds.ids[5] == "test/0"
+    assert ds.meta["image_shape"] == [16, 16, 1]
+
+
+def test_hdf5_errors_name_the_file_and_setting(tmp_path):
+    write_usps_like(tmp_path / "u.h5")
+    spec = {"modality": "image", "source": {"kind": "hdf5", "splits": [{"images": "tr/data"}]}}
+    with pytest.raises(DatasetError) as error:
+        load_dataset("usps", spec, {"data": tmp_path / "u.h5"})
+    assert str(error.value) == (f"{tmp_path / 'u.h5'}: no dataset 'tr/data' in the HDF5 file "
+                                "(datasets.usps.source.splits); it holds: test/data, "
+                                "test/target, train/data, train/target")
+    (tmp_path / "bad.h5").write_bytes(b"not hdf5")
+    with pytest.raises(DatasetError, match=r"bad\.h5: not a readable HDF5 file"):
+        load_dataset("usps", HDF5, {"data": tmp_path / "bad.h5"})
+    odd = dict(HDF5["source"], image_shape=[10, 10])
+    with pytest.raises(DatasetError, match=r"rows of 256 values do not make images of shape "
+                                           r"\[10, 10\]; set datasets\.usps\.source\.image_shape"):
+        load_dataset("usps", dict(HDF5, source=odd), {"data": tmp_path / "u.h5"})

@@ -1,6 +1,8 @@
 """Real datasets through the workflow's own download rule, served from ../shared/data over
 HTTP on 127.0.0.1; bad inputs stop with a message naming the file/column and leave no output."""
 
+import gzip
+import hashlib
 import json
 
 import numpy as np
@@ -75,19 +77,65 @@ def test_mnist_is_downloaded_verified_cached_and_prepared(server, tmp_path):
                                                    974, 1009]
     features = load_matrix(tmp_path / "results/mnist-test/vectorized/features.npz")
     assert features.shape == (10000, 784) and features.min() == 0 and features.max() == 1
-    manifest = json.loads((tmp_path / "downloads/mnist-test/manifest.json").read_text())
-    assert manifest["images"]["sha256"] == SHA["mnist/t10k-images-idx3-ubyte.gz"]
+    images = "downloads/mnist-test/t10k-images-idx3-ubyte.gz"
+    record = json.loads((tmp_path / f"{images}.download.json").read_text())
+    assert record["sha256"] == SHA["mnist/t10k-images-idx3-ubyte.gz"]
+    assert record["source"] == server.url("mnist/t10k-images-idx3-ubyte.gz")
     assert server.requests("mnist/t10k-images-idx3-ubyte.gz") == 1
-    log = (tmp_path / "results/logs/download/mnist-test.log").read_text()
+    log_file = tmp_path / "results/logs/download/mnist-test/t10k-images-idx3-ubyte.gz.log"
+    log = log_file.read_text()
     assert "MB / 1.6 MB (" in log and "finished" in log and "verified" in log
+    assert (tmp_path / "results/benchmarks/download/mnist-test/t10k-labels-idx1-ubyte.gz.tsv"
+            ).exists()  # one download job per file
 
-    # a second run from scratch (results deleted, downloads kept) makes no request
+    # a second run from scratch (results and the download records deleted, files kept):
+    # the download jobs run again, keep the verified files and make no request
     import shutil
     shutil.rmtree(tmp_path / "results")
-    (tmp_path / "downloads/mnist-test/manifest.json").unlink()
+    for record in (tmp_path / "downloads/mnist-test").glob("*.download.json"):
+        record.unlink()
     run_workflow(tmp_path, config, *prepared_targets("mnist-test"))
     assert server.requests("mnist/t10k-images-idx3-ubyte.gz") == 1
-    assert "cached" in (tmp_path / "results/logs/download/mnist-test.log").read_text()
+    assert "cached" in log_file.read_text()
+
+
+def invert_pixels(path):
+    """Tamper with a cached IDX3 image file: every pixel inverted, still a valid file."""
+    data = bytearray(gzip.decompress(path.read_bytes()))
+    data[16:] = bytes(255 - b for b in data[16:])
+    path.write_bytes(gzip.compress(bytes(data)))
+
+
+@pytest.mark.parametrize("checksum", ["configured", "recorded"])
+def test_a_cached_download_changed_on_disk_is_detected(server, tmp_path, checksum):
+    images = "mnist/t10k-images-idx3-ubyte.gz"
+    dataset = mnist(server)
+    name = "mnist-test"
+    if checksum == "recorded":  # no sha256 in the config: the one recorded at download
+        del dataset["source"]["files"]["images"]["sha256"]
+        name = "mnist-unverified"  # config.yaml's mnist-test would add its sha256
+    config = config_for(name, dataset)
+    requests = server.requests(images)  # the server is shared by the module's tests
+    run_workflow(tmp_path, config, *prepared_targets(name))
+    first = load_matrix(tmp_path / f"results/{name}/vectorized/features.npz")
+    cached = tmp_path / f"downloads/{name}/t10k-images-idx3-ubyte.gz"
+    invert_pixels(cached)
+    tampered = hashlib.sha256(cached.read_bytes()).hexdigest()
+
+    result = run_workflow(tmp_path, config, *prepared_targets(name), check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"{cached.relative_to(tmp_path)}: sha256 {tampered}" in output, output
+    assert SHA[images] in output
+    assert "delete it and run again" in output
+    assert not (tmp_path / f"results/{name}/prepared/data.joblib").exists()  # nothing kept
+
+    cached.unlink()  # as the message says
+    run_workflow(tmp_path, config, *prepared_targets(name))
+    assert server.requests(images) == requests + 2  # fetched anew
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == SHA[images]
+    again = load_matrix(tmp_path / f"results/{name}/vectorized/features.npz")
+    assert np.array_equal(first, again)
 
 
 def test_imdb_reviews_are_read_from_the_archive_and_kept_sparse(server, tmp_path):
@@ -109,7 +157,10 @@ def test_amazon_items_cluster_with_automatic_k_keeping_every_row(server, tmp_pat
                "source": {"kind": "table", "columns": AMAZON_COLUMNS,
                           "files": {"table": remote(server, "amazon_cellphones/items.csv")}}}
     encoders = {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
-                       "embedding_dim": 8, "epochs": 10, "batch_size": 32}}
+                       "embedding_dim": 8, "epochs": 10, "batch_size": 32,
+                       # the schema defaults, not the settings of config.yaml's ae
+                       "validation_split": 0.1, "early_stopping": {"patience": 10},
+                       "augment_images": None}}
     config = config_for("amazon", dataset, ["ae_kmeans"], encoders)
     result = run_workflow(tmp_path, config)
     clusters = pd.read_csv(tmp_path / "results/amazon/pipelines/ae_kmeans/seed0/clusters.csv")
@@ -130,8 +181,8 @@ def _fails(tmp_path, name, dataset, message, in_download=False):
     assert result.returncode != 0
     assert message in output, output
     assert not (tmp_path / f"results/{name}/prepared").exists()
-    if in_download:
-        assert not (tmp_path / f"downloads/{name}/manifest.json").exists()
+    if in_download:  # no temporary file left either
+        assert not list((tmp_path / f"downloads/{name}").glob("*.part"))
     return output
 
 
@@ -155,7 +206,8 @@ def test_archive_that_is_not_gzip_tar(server, tmp_path):
     dataset = {"modality": "text", "source": {
         "kind": "imdb", "files": {"archive": {"url": server.url("README.md"),
                                               "filename": "aclImdb_v1.tar.gz"}}}}
-    _fails(tmp_path, "imdb", dataset, "aclImdb_v1.tar.gz: not a readable gzip/tar archive")
+    # not named imdb: config.yaml's imdb would add the real archive's sha256
+    _fails(tmp_path, "reviews", dataset, "aclImdb_v1.tar.gz: not a readable gzip/tar archive")
 
 
 @pytest.mark.parametrize("case", ["empty", "absent column", "one class", "not numeric"])

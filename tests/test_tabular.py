@@ -1,4 +1,4 @@
-"""The tabular path: reading, column-type inference, cleaning and the Keras vectorizer."""
+"""The tabular path: reading, column-type inference (no label leaks), cleaning, vectorizing."""
 
 import logging
 import pickle
@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepclust.datasets import DatasetError
-from deepclust.tabular import TabularVectorizer, clean_table, infer_column_types, \
-    prepare_tabular, read_table
+from deepclust.column_types import infer_column_types
+from deepclust.datasets import load_dataset
+from deepclust.errors import DatasetError
+from deepclust.features import apply_vectorizer, vectorize
+from deepclust.table_cleaning import clean_table, prepare_tabular
+from deepclust.tables import read_table
+from deepclust.vectorizers import feature_names
 
 AMAZON = Path(__file__).resolve().parents[2] / "shared/data/amazon_cellphones/items.csv"
 AMAZON_COLUMNS = {"asin": "id", "brand": "categorical", "title": "text", "url": "drop",
@@ -75,7 +79,7 @@ def test_read_errors_name_the_file(tmp_path):
 # --------------------------------------------------------------------------- column types
 
 def test_every_undeclared_column_is_inferred_and_logged(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.tabular")
+    caplog.set_level(logging.INFO, logger="deepclust.column_types")
     types = infer_column_types(mixed_frame(), {}, "t.csv")
     assert types == {"price": "numeric", "page": "drop", "sku": "id", "sku2": "drop",
                      "brand": "categorical", "title": "text"}
@@ -91,7 +95,7 @@ def test_every_undeclared_column_is_inferred_and_logged(caplog):
 
 
 def test_declared_types_are_kept_and_not_logged_as_inferred(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.tabular")
+    caplog.set_level(logging.INFO, logger="deepclust.column_types")
     types = infer_column_types(mixed_frame(), {"sku2": "id", "title": "drop"}, "t.csv")
     assert types["sku2"] == "id" and types["title"] == "drop"
     assert types["sku"] == "drop"  # identifier-like, but an id is declared
@@ -144,7 +148,7 @@ def holey_frame() -> tuple[pd.DataFrame, dict]:
 
 
 def test_impute_keeps_every_row_and_adds_an_indicator(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.tabular")
+    caplog.set_level(logging.INFO, logger="deepclust.table_cleaning")
     frame, types = holey_frame()
     clean, report = clean_table(frame, types, path="t.csv")
     assert report == {"missing_label": 1, "missing_values": 0}  # a label is always required
@@ -162,7 +166,7 @@ def test_impute_keeps_every_row_and_adds_an_indicator(caplog):
 
 
 def test_drop_removes_exactly_the_rows_with_missing_values(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.tabular")
+    caplog.set_level(logging.INFO, logger="deepclust.table_cleaning")
     frame, types = holey_frame()
     clean, report = clean_table(frame, types, missing="drop", path="t.csv")
     assert clean["id"].tolist() == ["r0", "r6"] and clean.index.tolist() == [0, 6]
@@ -179,8 +183,8 @@ def test_drop_removes_exactly_the_rows_with_missing_values(caplog):
 def test_prepare_tabular_chains_and_encodes_labels(tmp_path):
     frame, _ = holey_frame()
     frame.to_parquet(tmp_path / "t.parquet")
-    data, types, ids, labels, report = prepare_tabular(tmp_path / "t.parquet", {"id": "id"},
-                                                       label="y")
+    data, types, ids, labels, report = prepare_tabular(tmp_path / "t.parquet",
+                                                       {"id": "id", "y": "label"})
     assert types["price"] == "numeric" and types["y"] == "label"
     assert types["price__missing"] == "numeric"  # the indicator is typed too
     assert list(ids) == ["r0", "r1", "r2", "r3", "r4", "r6"]
@@ -193,6 +197,116 @@ def test_prepare_tabular_chains_and_encodes_labels(tmp_path):
     assert report["missing_values"] == 4
 
 
+# --------------------------------------------------------------------------- no label leaks
+
+def leaky_frame(n=30) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"Unnamed: 0": np.arange(n), "x": rng.normal(size=n),
+                         "z": rng.normal(size=n), "label": ["a", "b", "c"] * (n // 3)})
+
+
+def test_a_column_named_label_is_the_label_not_a_feature(caplog):
+    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    types = infer_column_types(leaky_frame(), {}, "t.csv")
+    assert types == {"Unnamed: 0": "id", "x": "numeric", "z": "numeric", "label": "label"}
+    assert ("t.csv: column 'label' -> label (inferred: named 'label': the ground truth, "
+            "not a feature)") in caplog.text
+    assert "t.csv: column 'Unnamed: 0' -> id (inferred: named like a row id" in caplog.text
+    # declared otherwise, it is what the declaration says
+    assert infer_column_types(leaky_frame(), {"label": "categorical"}, "t.csv")["label"] == \
+        "categorical"
+
+
+@pytest.mark.parametrize("name", ["class", "target", "y", "category", "Class", "labels"])
+def test_an_undeclared_label_like_column_stops_with_how_to_declare_it(name):
+    frame = leaky_frame().rename(columns={"label": name})
+    with pytest.raises(DatasetError) as error:
+        infer_column_types(frame, {}, "t.csv", where="datasets.shop.source.columns")
+    assert str(error.value) == (
+        f"t.csv: column {name!r} looks like a label (by its name) and is not declared. "
+        "Clustering on it would leak the answer into the features. Declare it in "
+        f"datasets.shop.source.columns: `{name}: label` (the ground truth, never a feature), "
+        f"`{name}: categorical` (really a feature) or `{name}: drop`")
+    declared = infer_column_types(frame, {name: "label"}, "t.csv")
+    assert declared[name] == "label"
+
+
+def test_id_like_columns_are_ids_never_features(caplog):
+    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"row": rng.permutation(np.arange(1, 41)), "id": np.arange(40) * 7,
+                          "x": rng.normal(size=40)})
+    types = infer_column_types(frame, {}, "t.csv")
+    assert types == {"row": "id", "id": "drop", "x": "numeric"}
+    assert "column 'row' -> id (inferred: row numbers: the values are 1..40)" in caplog.text
+    assert ("column 'id' -> drop (inferred: named like a row id ('id'), but 'row' is already "
+            "the id column)") in caplog.text
+
+
+def test_unnamed_index_column_of_a_csv_is_not_clustered(tmp_path):
+    path = tmp_path / "t.csv"
+    leaky_frame().drop(columns="Unnamed: 0").to_csv(path)  # pandas writes its index unnamed
+    frame, types, ids, labels, report = prepare_tabular(path, {})
+    assert types["Unnamed: 0"] == "id" and ids.tolist() == list(range(30))
+    assert report["label_column"] == "label" and labels.tolist() == [0, 1, 2] * 10
+    _, features = vectorize(frame, "tabular", {"column_types": types, "text": {}})
+    assert features.shape == (30, 2)  # x and z only: no id, no label
+
+
+# --------------------------------------------------------------------------- encodings
+
+def test_encoding_option_and_a_decode_error_that_names_the_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("name,city\nA,Paris\nB,Köln\n".encode("latin-1"))
+    with pytest.raises(DatasetError) as error:
+        read_table(path)
+    assert str(error.value) == (
+        f"{path}: cannot decode as utf-8 at line 3: byte(s) f6 (invalid start byte); set the "
+        "file's encoding with the dataset's source.encoding (e.g. latin-1, cp1252)")
+    assert read_table(path, encoding="latin-1")["city"].tolist() == ["Paris", "Köln"]
+    with pytest.raises(DatasetError, match=r"unknown encoding 'klingon' \(source.encoding\)"):
+        read_table(path, encoding="klingon")
+
+
+# --------------------------------------------------------------------------- text from a table
+
+NEWS = pd.DataFrame({
+    "category": ["sport", "tech", "sport", "tech"] * 5,
+    "headline": ["match goal", "chip cloud", "league win", "software chip"] * 5,
+    "body": ["the team scored twice", "servers and code", "the striker scored",
+             "new code for servers"] * 5,
+})
+
+
+def test_text_from_a_table_clusters_the_rows_and_joins_text_columns(tmp_path):
+    path = tmp_path / "news.csv"
+    NEWS.to_csv(path, index=False)
+    spec = {"modality": "text", "labels": "builtin",
+            "source": {"kind": "table", "columns": {"category": "label", "headline": "text",
+                                                    "body": "text"}}}
+    dataset = load_dataset("news", spec, {"table": str(path)})
+    assert len(dataset.data) == 20 and dataset.data[0] == "match goal\nthe team scored twice"
+    assert dataset.labels.tolist() == [0, 1, 0, 1] * 5
+    vectorizer, features = vectorize(dataset.data, "text",
+                                     {"text": {"vectorizer": "tfidf", "sublinear_tf": True}})
+    assert features.shape[0] == 20  # rows, not the table's column names
+    assert {"goal", "striker", "servers"} <= set(vectorizer.get_feature_names_out())
+
+
+def test_a_table_without_its_label_column_needs_labels_none(tmp_path):
+    path = tmp_path / "t.csv"
+    NEWS.drop(columns="category").to_csv(path, index=False)
+    spec = {"modality": "tabular", "labels": "builtin",
+            "source": {"kind": "table", "columns": {"headline": "text", "body": "text"}}}
+    with pytest.raises(DatasetError) as error:
+        load_dataset("news", spec, {"table": str(path)})
+    assert str(error.value) == (
+        f"{path}: datasets.news.labels is 'builtin' but the table has no label column (none "
+        "declared and none named 'label'); declare it in datasets.news.source.columns (e.g. "
+        "`category: label`) or set datasets.news.labels: none")
+    assert load_dataset("news", dict(spec, labels="none"), {"table": str(path)}).labels is None
+
+
 # --------------------------------------------------------------------------- vectorizer
 
 @pytest.fixture(scope="module")
@@ -202,78 +316,63 @@ def fitted():
     frame["y"] = ["u", "v"] * 20
     types = infer_column_types(frame, {"y": "label"})
     clean, _ = clean_table(frame, types)
-    return clean, TabularVectorizer(types).fit(clean)
+    types["price__missing"] = "numeric"
+    vectorizer, features = vectorize(clean, "tabular", {"column_types": types, "text": {}})
+    return clean, vectorizer, features
 
 
 def test_vectorizer_layout_and_values(fitted):
-    clean, vectorizer = fitted
-    X = vectorizer.transform(clean)
-    names = vectorizer.feature_names()
+    clean, vectorizer, X = fitted
+    X = X.toarray() if hasattr(X, "toarray") else X
+    names = feature_names(vectorizer)
     assert X.dtype == np.float32 and X.shape == (40, len(names))
-    assert names[:2] == ["price", "price__missing"]
-    assert sorted(n for n in names if n.startswith("brand=")) == \
-        ["brand=Apple", "brand=Nokia", "brand=Samsung", "brand=[UNK]"]
-    assert not any(n.split("=")[0].split(":")[0] in ("sku", "sku2", "page", "y") for n in names)
     col = {n: i for i, n in enumerate(names)}
-    price = X[:, col["price"]]
+    assert names[:2] == ["numeric__price", "missing__price__missing"]
+    assert sorted(n for n in names if n.startswith("categorical__")) == \
+        ["categorical__brand_Apple", "categorical__brand_Nokia", "categorical__brand_Samsung"]
+    assert not any(c in n for n in names for c in ("sku", "page", "__y"))
+    price = X[:, col["numeric__price"]]
     assert abs(price.mean()) < 1e-5 and abs(price.std() - 1) < 1e-3
-    assert X[:, col["price__missing"]].tolist() == [1.0 if i in (3, 7) else 0.0 for i in range(40)]
-    onehot = X[:, [i for n, i in col.items() if n.startswith("brand=")]]
-    assert set(np.unique(onehot)) == {0.0, 1.0} and (onehot.sum(axis=1) == 1).all()
-    assert X[:, col["brand=[UNK]"]].sum() == 0  # nothing unseen in the fitted rows
-    text = {n: i for n, i in col.items() if n.startswith("title:")}
-    assert set(np.unique(X[:, list(text.values())])) == {0.0, 1.0}
-    for row in (0, 5, 13):
-        words = set(clean["title"].iloc[row].lower().split())
-        marked = {n[len("title:"):] for n, i in text.items() if X[row, i] == 1}
-        assert marked == words & {n[len("title:"):] for n in text}
+    assert X[:, col["missing__price__missing"]].tolist() == \
+        [1.0 if i in (3, 7) else 0.0 for i in range(40)]
+    onehot = X[:, [i for n, i in col.items() if n.startswith("categorical__")]]
+    assert (onehot.sum(axis=1) == 1).all()
+    text = {n.split("__", 1)[1]: i for n, i in col.items() if n.startswith("text_title__")}
+    for row in (0, 5, 13):  # counts of the title's words (stop words removed)
+        words = clean["title"].iloc[row].lower().split()
+        assert {w for w, i in text.items() if X[row, i] > 0} == set(words) & set(text)
 
 
 def test_unseen_category_and_new_rows(fitted):
-    clean, vectorizer = fitted
-    new = pd.DataFrame({"price": [100.0, 250.0], "brand": ["Samsung", "Fairphone"],
-                        "title": ["red phone", "unknownword"], "sku": ["x", "y"]})
-    X = vectorizer.transform(new)  # no price__missing column: no missing values, zeros
-    names = vectorizer.feature_names()
+    clean, vectorizer, _ = fitted
+    new = pd.DataFrame({"price": [100.0, 250.0], "price__missing": [0.0, 0.0],
+                        "brand": ["Samsung", "Fairphone"], "title": ["red phone", "unknownword"],
+                        "sku": ["x", "y"]})
+    X = apply_vectorizer(vectorizer, new, "tabular")
+    X = X.toarray() if hasattr(X, "toarray") else X
+    names = feature_names(vectorizer)
     assert X.shape == (2, len(names)) and np.isfinite(X).all()
-    assert X[:, names.index("price__missing")].tolist() == [0.0, 0.0]
-    assert X[:, names.index("brand=Samsung")].tolist() == [1.0, 0.0]
-    assert X[:, names.index("brand=[UNK]")].tolist() == [0.0, 1.0]
-    assert X[1, names.index("title:[UNK]")] == 1.0 and X[0, names.index("title:red")] == 1.0
-    with pytest.raises(DatasetError, match="column 'brand' \\(categorical\\) is not in the table"):
-        vectorizer.transform(new.drop(columns="brand"))
+    brand = [i for i, n in enumerate(names) if n.startswith("categorical__")]
+    assert X[0, brand].sum() == 1 and X[1, brand].sum() == 0  # unseen: all zeros
+    assert X[0, names.index("text_title__red")] == 1.0
 
 
-def test_save_load_and_pickle_round_trip(fitted, tmp_path):
-    clean, vectorizer = fitted
-    X = vectorizer.transform(clean)
-    vectorizer.save(tmp_path / "v.keras")
-    assert [p.name for p in tmp_path.iterdir()] == ["v.keras"]  # one file
-    loaded = TabularVectorizer.load(tmp_path / "v.keras")
-    assert loaded.feature_names() == vectorizer.feature_names()
-    assert np.array_equal(loaded.transform(clean), X)
-    assert sorted(loaded.model.input) == sorted(["price", "price__missing", "brand", "title"])
-    unpickled = pickle.loads(pickle.dumps(vectorizer))
-    assert np.array_equal(unpickled.transform(clean), X)
-
-
-def test_tf_idf_mode_round_trips(tmp_path):
-    frame = pd.DataFrame({"t": ["red phone", "red case", "blue phone case", "red"],
-                          "odd/name": [1.0, 2.0, 3.0, 4.0]})  # '/' is not allowed in Keras names
-    vectorizer = TabularVectorizer({"odd/name": "numeric", "t": "text"}, text_mode="tf_idf",
-                                   text_max_tokens=3).fit(frame)
-    X = vectorizer.transform(frame)
-    assert vectorizer.feature_names()[0] == "odd/name" and X.shape == (4, 1 + 3)
-    vectorizer.save(tmp_path / "v.keras")
-    loaded = TabularVectorizer.load(tmp_path / "v.keras")
-    assert loaded.text_mode == "tf_idf" and loaded.text_max_tokens == 3
-    assert np.array_equal(loaded.transform(frame), X)
+def test_tf_idf_options_for_text_columns():
+    frame = pd.DataFrame({"t": ["red phone red red", "red case", "blue phone case", "red"],
+                          "n": [1.0, 2.0, 3.0, 4.0]})
+    settings = {"vectorizer": "tfidf", "sublinear_tf": True, "norm": "l2", "max_features": 3}
+    vectorizer, X = vectorize(frame, "tabular", {"column_types": {"n": "numeric", "t": "text"},
+                                                  "text": settings})
+    X = X.toarray() if hasattr(X, "toarray") else X
+    assert X.shape == (4, 1 + 3)
+    assert np.allclose(np.linalg.norm(X[:, 1:], axis=1), 1.0)  # each row's terms L2-normed
 
 
 def test_text_column_without_words_is_left_out(caplog):
     frame = pd.DataFrame({"t": ["", "!!", ""], "n": [1.0, 2.0, 3.0]})
-    vectorizer = TabularVectorizer({"t": "text", "n": "numeric"}).fit(frame)
-    assert vectorizer.feature_names() == ["n"] and vectorizer.transform(frame).shape == (3, 1)
+    vectorizer, X = vectorize(frame, "tabular", {"column_types": {"t": "text", "n": "numeric"},
+                                                  "text": {}})
+    assert feature_names(vectorizer) == ["numeric__n"] and X.shape == (3, 1)
     assert "text column 't' has no words; left out" in caplog.text
 
 
@@ -283,5 +382,5 @@ def test_amazon_items_keep_all_rows_by_default():
     frame, types, ids, labels, report = prepare_tabular(AMAZON, AMAZON_COLUMNS)
     assert len(frame) == 720 and len(set(ids)) == 720 and labels is None
     assert report["missing_values"] == 0 and (frame["brand"] == "(missing)").sum() == 4
-    X = TabularVectorizer(types).fit(frame).transform(frame)
-    assert X.shape[0] == 720 and np.isfinite(X).all()
+    _, X = vectorize(frame, "tabular", {"column_types": types, "text": {}})
+    assert X.shape[0] == 720 and np.isfinite(X.data if hasattr(X, "data") else X).all()

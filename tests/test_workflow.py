@@ -74,6 +74,18 @@ def test_every_job_writes_a_log_and_a_benchmark(tiny_run):
     assert "epoch 1/4" in train_log and "epoch 4/4" in train_log
 
 
+def test_job_logs_hold_no_harmless_tensorflow_errors(tiny_run):
+    """TensorFlow's start-up lines (`E0000 ... failed call to cuInit`, ...) are kept out."""
+    workdir, _ = tiny_run
+    logs = sorted((workdir / "results/logs").glob("*_autoencoder/digits/ae/seed*.log"))
+    assert len(logs) == 2 * len(SEEDS)  # train_autoencoder and embed_autoencoder
+    for log in logs:
+        text = log.read_text()
+        assert "done in" in text
+        assert not [line for line in text.splitlines()
+                    if line.startswith(("E0000", "I0000", "WARNING: All log messages"))], log
+
+
 def test_leaderboard_has_every_pipeline_with_mean_and_std(tiny_run):
     workdir, _ = tiny_run
     board = pd.read_csv(workdir / "results/leaderboard.csv")

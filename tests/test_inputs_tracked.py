@@ -1,0 +1,102 @@
+"""Raw input files are tracked (issue 12, item 4): editing a user's local table, or the
+file:// source of a download, reruns exactly its dataset's chain; a config in which two
+files of one dataset land on the same local name is rejected."""
+
+import pandas as pd
+import pytest
+
+from conftest import planned_jobs, run_workflow
+
+pytestmark = pytest.mark.workflow
+
+
+def table(path, rows, offset=0):
+    """A small two-class table: x, y numeric, label 0/1."""
+    lines = ["x,y,label"] + [f"{i + offset},{(i * 7) % 11},{i % 2}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def table_dataset(url):
+    return {"modality": "tabular", "k": 2,
+            "source": {"kind": "table", "files": {"table": {"url": url}},
+                       "columns": {"x": "numeric", "y": "numeric", "label": "label"}}}
+
+
+def two_tables(alpha_url, beta_url):
+    return {
+        "run": {"datasets": ["alpha", "beta"], "pipelines": ["kmeans"], "seeds": [0]},
+        "datasets": {"alpha": table_dataset(alpha_url), "beta": table_dataset(beta_url)},
+        "clusterers": {"kmeans": {"kind": "kmeans", "n_init": 2}},
+        "pipelines": {"kmeans": {"clusterer": "kmeans"}},
+        "figures": {"view": "pca"},
+    }
+
+
+def planned_datasets(output):
+    """The dataset wildcard of every job in a dry-run's plan."""
+    return {line.split("dataset=")[1].split(",")[0].strip()
+            for line in output.splitlines()
+            if line.strip().startswith("wildcards:") and "dataset=" in line}
+
+
+def dry_run(workdir, config, *targets):
+    result = run_workflow(workdir, config, "-n", *targets)
+    output = result.stdout + result.stderr
+    return planned_jobs(output), planned_datasets(output)
+
+
+def test_editing_a_local_table_reruns_exactly_its_dataset(tmp_path):
+    alpha = table(tmp_path / "alpha.csv", 40)
+    table(tmp_path / "beta.csv", 40)
+    config = two_tables(str(alpha), str(tmp_path / "beta.csv"))
+    run_workflow(tmp_path, config)
+    assert dry_run(tmp_path, config) == ({}, set())  # everything is up to date
+
+    with alpha.open("a") as handle:  # the user adds rows to their own file
+        handle.write("100,3,0\n101,4,1\n")
+
+    jobs, datasets = dry_run(tmp_path, config)
+    assert datasets == {"alpha"}
+    assert jobs == {"prepare_dataset": 1, "vectorize_features": 1, "project_2d": 1,
+                    "cluster": 1, "evaluate": 1, "plot_clusters": 1,
+                    "plot_confusion_matrix": 1, "leaderboard": 1, "all": 1}
+    run_workflow(tmp_path, config)
+    rows = pd.read_csv(tmp_path / "results/alpha/prepared/rows.csv")
+    assert len(rows) == 42  # the edited file was read, in place (not copied)
+    assert not (tmp_path / "downloads/alpha").exists()
+
+
+def test_editing_a_file_url_source_fetches_it_anew(tmp_path):
+    source = table(tmp_path / "source.csv", 30)
+    config = two_tables(source.as_uri(), source.as_uri())
+    config["run"]["datasets"] = ["alpha"]
+    targets = ["results/alpha/prepared/rows.csv", "results/alpha/vectorized/features.npz"]
+    run_workflow(tmp_path, config, *targets)
+    cached = tmp_path / "downloads/alpha/source.csv"
+    assert cached.read_text() == source.read_text()
+    assert dry_run(tmp_path, config, *targets) == ({}, set())
+
+    table(source, 35, offset=1000)  # the source changes
+
+    jobs, datasets = dry_run(tmp_path, config, *targets)
+    assert jobs == {"download": 1, "prepare_dataset": 1, "vectorize_features": 1}
+    assert datasets == {"alpha"}
+    run_workflow(tmp_path, config, *targets)
+    assert cached.read_text() == source.read_text()
+    assert len(pd.read_csv(tmp_path / "results/alpha/prepared/rows.csv")) == 35
+
+
+def test_two_files_of_a_dataset_with_one_local_name_are_a_config_error(tmp_path):
+    config = two_tables("a.csv", "b.csv")
+    config["run"]["datasets"] = ["alpha"]
+    config["datasets"]["alpha"] = {
+        "modality": "image",
+        "source": {"kind": "idx", "files": {
+            "images": {"url": "https://example.org/a/data.gz"},
+            "labels": {"url": "https://example.org/b/data.gz"}}}}
+    result = run_workflow(tmp_path, config, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Invalid config: datasets.alpha.source.files: images and labels are both saved " \
+           "as downloads/alpha/data.gz" in output, output
