@@ -30,8 +30,12 @@ report: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# snakemake --lint (workflow best practices), snakefmt (the Snakefile and rules/*.smk are
+# formatted), ruff (pycodestyle, pyflakes, bugbear; settings in pyproject.toml)
 lint: install
 	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile rules/
+	$(BIN)/ruff check deepclust scripts tests bench
 
 clean:
 	rm -rf results .snakemake

@@ -54,7 +54,8 @@ class Dataset:
 
 
 def load_sklearn(name: str, spec: dict, files: dict) -> Dataset:
-    """A dataset bundled with scikit-learn (no download): ``digits``, ``iris``, ``wine``, ``breast_cancer``."""
+    """A dataset bundled with scikit-learn (no download): ``digits``, ``iris``, ``wine``,
+    ``breast_cancer``."""
     from sklearn import datasets as skd
 
     source_name = spec["source"]["name"]
@@ -149,8 +150,8 @@ def load_imdb(name: str, spec: dict, files: dict) -> Dataset:
     except (tarfile.TarError, OSError, EOFError) as error:
         raise DatasetError(f"{archive}: not a readable gzip/tar archive ({error})") from None
     if not texts:
-        raise DatasetError(f"{archive}: no reviews aclImdb/{{{','.join(splits)}}}/{{pos,neg}}/*.txt "
-                           "in the archive")
+        raise DatasetError(f"{archive}: no reviews aclImdb/{{{','.join(splits)}}}/{{pos,neg}}/"
+                           "*.txt in the archive")
     order = np.argsort(ids)  # archive order is not guaranteed; ids are
     log.info("read %d reviews (%s) from %s", len(texts), ", ".join(splits), archive)
     return Dataset([texts[i] for i in order], np.asarray(ids, dtype=object)[order],
@@ -314,7 +315,8 @@ def clean(dataset: Dataset, name: str = "dataset", text_options: dict | None = N
         raise DatasetError(f"{name}: every row was dropped ({what})")
     labels = dataset.labels[keep] if dataset.labels is not None else None
     if labels is not None and len(np.unique(labels)) < 2:
-        raise DatasetError(f"{name}: the labels have a single class; ACC/NMI/ARI would be meaningless")
+        raise DatasetError(f"{name}: the labels have a single class; ACC/NMI/ARI would be "
+                           "meaningless")
     if isinstance(data, np.ndarray):
         data = data[keep]
     elif isinstance(data, list):

@@ -67,7 +67,8 @@ def target_distribution(q: np.ndarray) -> np.ndarray:
 
 
 def label_change(previous: np.ndarray, current: np.ndarray) -> float:
-    """Fraction of rows whose cluster label changed (DEC's stop criterion compares it to ``tol``)."""
+    """Fraction of rows whose cluster label changed (DEC's stop criterion compares it to
+    ``tol``)."""
     return float(np.mean(previous != current))
 
 

@@ -46,7 +46,8 @@ def load_run(metrics_path, benchmark_paths: dict) -> dict:
 
 
 def aggregate(runs: list[dict]) -> pd.DataFrame:
-    """One row per (dataset, pipeline): ``<metric>_mean``/``<metric>_std`` and ``<stage>_s`` means."""
+    """One row per (dataset, pipeline): ``<metric>_mean``/``<metric>_std`` and ``<stage>_s``
+    means."""
     records = []
     for run in runs:
         rec = {"dataset": run["dataset"], "pipeline": run["pipeline"], "seed": run["seed"]}

@@ -29,7 +29,8 @@ EMBEDDING_LAYER = "embedding"
 
 def build_dense_autoencoder(n_features: int, hidden_units, embedding_dim: int,
                             activation: str = "relu") -> keras.Model:
-    """Dense autoencoder ``n_features -> hidden_units -> embedding_dim -> reversed(hidden_units) -> n_features``."""
+    """Dense autoencoder ``n_features -> hidden_units -> embedding_dim ->
+    reversed(hidden_units) -> n_features``."""
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs
     for i, units in enumerate(hidden_units):

@@ -113,7 +113,8 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1):
     """
     n_neighbors = settings.get("n_neighbors")
     if n_neighbors is not None and n_neighbors >= features.shape[0]:
-        raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than {features.shape[0]} rows")
+        raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than "
+                         f"{features.shape[0]} rows")
     # Isomap's ARPACK start vector, and the initial layout of an unseeded (parallel)
     # UMAP, come from NumPy's global state
     np.random.seed(seed)

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 def file_name(entry: dict) -> str:
-    """Local file name of a ``files`` entry: ``filename``, else the URL's or Kaggle file's base name."""
+    """Local file name of a ``files`` entry: ``filename``, else the URL's or Kaggle file's
+    base name."""
     if entry.get("filename"):
         return entry["filename"]
     if entry.get("url"):
@@ -97,6 +98,7 @@ class RawFile:
     path: str  #: the cached download, or the user's own file
     source: str  #: URL, ``kaggle:<owner>/<dataset>/<file>``, or ``local``
     sha256: str | None = None  #: the configured checksum
+    name: str = ""  #: a download's name under ``<downloads>/<dataset>/``
 
     @property
     def downloaded(self) -> bool:
@@ -123,14 +125,15 @@ def raw_files(dataset: str, files: dict, folder, kaggle: bool | None = None) -> 
         if url and is_local_path(url):
             planned[key] = RawFile(key, url, LOCAL, entry.get("sha256"))
             continue
-        path = os.path.join(str(folder), dataset, file_name(entry))
+        name = file_name(entry)
+        path = os.path.join(str(folder), dataset, name)
         if url:
             source = url
         elif entry.get("kaggle") and kaggle:
             source = f"kaggle:{entry['kaggle']}/{entry['kaggle_file']}"
         else:
             source = LOCAL
-        planned[key] = RawFile(key, path, source, entry.get("sha256"))
+        planned[key] = RawFile(key, path, source, entry.get("sha256"), name)
     _check_names(dataset, planned)
     return planned
 
@@ -140,7 +143,7 @@ def _check_names(dataset: str, planned: dict) -> None:
     seen = {}
     for key, raw in planned.items():
         if raw.downloaded and raw.path.endswith(RECORD_SUFFIX):
-            raise ConfigError(f"{where}.{key}: the local name {os.path.basename(raw.path)!r} "
+            raise ConfigError(f"{where}.{key}: the local name {raw.name!r} "
                               f"ends in {RECORD_SUFFIX}, which the download records use; "
                               "set another filename")
         path = os.path.normpath(raw.path)

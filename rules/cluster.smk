@@ -16,16 +16,16 @@ rule choose_k:
                 "seed": "{seed}",
             },
         ),
-    params:
-        k_range=lambda w: config["datasets"][w.dataset]["k_range"],
-        method=lambda w: config["datasets"][w.dataset]["k_selection"],
-        seed=lambda w: int(w.seed),
     log:
         log_path("choose_k"),
     benchmark:
         benchmark_path("choose_k")
     conda:
         "../envs/core.yaml"
+    params:
+        k_range=lambda w: config["datasets"][w.dataset]["k_range"],
+        method=lambda w: config["datasets"][w.dataset]["k_selection"],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/choose_k.py"
 
@@ -36,18 +36,18 @@ rule cluster:
     output:
         clusters=f"{PATHS['run']}/clusters.csv",
         clusterer=f"{PATHS['run']}/clusterer.joblib",
-    wildcard_constraints:
-        pipeline=_alternatives(FROZEN_PIPELINES),
-    params:
-        settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
-        k=lambda w: config["datasets"][w.dataset]["k"],
-        seed=lambda w: int(w.seed),
     log:
         log_path("cluster"),
     benchmark:
         benchmark_path("cluster")
+    wildcard_constraints:
+        pipeline=_alternatives(FROZEN_PIPELINES),
     conda:
         "../envs/core.yaml"
+    params:
+        settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
+        k=lambda w: config["datasets"][w.dataset]["k"],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/cluster.py"
 
@@ -75,18 +75,18 @@ rule cluster_dec:
             subcategory="{dataset}",
             labels={"pipeline": "{pipeline}", "seed": "{seed}"},
         ),
-    wildcard_constraints:
-        pipeline=_alternatives(DEC_PIPELINES),
-    params:
-        settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
-        k=lambda w: config["datasets"][w.dataset]["k"],
-        seed=lambda w: int(w.seed),
-    threads: config["threads"]
     log:
         log_path("cluster_dec"),
     benchmark:
         benchmark_path("cluster_dec")
+    wildcard_constraints:
+        pipeline=_alternatives(DEC_PIPELINES),
     conda:
         "../envs/tensorflow.yaml"
+    threads: config["threads"]
+    params:
+        settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
+        k=lambda w: config["datasets"][w.dataset]["k"],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/cluster_dec.py"

@@ -112,13 +112,16 @@ def downloads_of(dataset):
 
 def raw_inputs(wildcards):
     """Every raw file of the dataset by its key (the cached download, with its record, or the
-    user's own file where it is), so that editing any of them reruns its dataset's chain."""
+    user's own file where it is), so that editing any of them reruns its dataset's chain.
+    """
     if wildcards.dataset not in RAW_FILES:
         return {}
     try:
-        return prepare_inputs(wildcards.dataset,
-                              config["datasets"][wildcards.dataset]["source"]["files"],
-                              RAW_FILES[wildcards.dataset])
+        return prepare_inputs(
+            wildcards.dataset,
+            config["datasets"][wildcards.dataset]["source"]["files"],
+            RAW_FILES[wildcards.dataset],
+        )
     except DownloadError as error:
         raise WorkflowError(str(error))
 
@@ -126,10 +129,12 @@ def raw_inputs(wildcards):
 def downloaded_file(wildcards):
     """The key and config entry of the file a download job fetches."""
     for key, raw in downloads_of(wildcards.dataset).items():
-        if os.path.basename(raw.path) == wildcards.file:
+        if raw.name == wildcards.file:
             return key, config["datasets"][wildcards.dataset]["source"]["files"][key]
-    raise WorkflowError(f"{DOWNLOADS}/{wildcards.dataset}/{wildcards.file} is not a file "
-                        f"that datasets.{wildcards.dataset} downloads")
+    raise WorkflowError(
+        f"{DOWNLOADS}/{wildcards.dataset}/{wildcards.file} is not a file "
+        f"that datasets.{wildcards.dataset} downloads"
+    )
 
 
 def download_source(wildcards):
@@ -139,8 +144,10 @@ def download_source(wildcards):
     if path is None:
         return {}
     if not os.path.isfile(path):
-        raise WorkflowError(f"cannot read {path}: file not found "
-                            f"(datasets.{wildcards.dataset}.source.files.{key}.url)")
+        raise WorkflowError(
+            f"cannot read {path}: file not found "
+            f"(datasets.{wildcards.dataset}.source.files.{key}.url)"
+        )
     return {"source": path}
 
 
@@ -188,8 +195,9 @@ def clustered_features(wildcards):
     """The representation a run's clusters live in: DEC's own trained embedding, or the
     encoder/reducer output the clusterer read."""
     if is_dec(config, wildcards.pipeline):
-        return run_file("dec_embedding.npy", wildcards.dataset, wildcards.pipeline,
-                        wildcards.seed)
+        return run_file(
+            "dec_embedding.npy", wildcards.dataset, wildcards.pipeline, wildcards.seed
+        )
     return cluster_inputs(wildcards)["features"]
 
 
@@ -220,13 +228,22 @@ def stage_benchmarks(dataset, pipeline_name, seed):
         stages["reduce"] = "reduce_embedding"
     if needs_k_selection(dataset, chain.clusterer):
         stages["choose_k"] = "choose_k"
-    stages.update(cluster="cluster_dec" if is_dec(config, pipeline_name) else "cluster",
-                  evaluate="evaluate")
-    benchmarks = {stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()}
-    fetched = [os.path.basename(f.path) for f in downloads_of(dataset).values()]
+    stages.update(
+        cluster="cluster_dec" if is_dec(config, pipeline_name) else "cluster",
+        evaluate="evaluate",
+    )
+    benchmarks = {
+        stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()
+    }
+    fetched = [f.name for f in downloads_of(dataset).values()]
     if fetched:  # one download job per file: the stage takes all of them
-        benchmarks = {"download": [benchmark_path("download").format(dataset=dataset, file=name)
-                                   for name in fetched], **benchmarks}
+        benchmarks = {
+            "download": [
+                benchmark_path("download").format(dataset=dataset, file=name)
+                for name in fetched
+            ],
+            **benchmarks,
+        }
     return benchmarks
 
 

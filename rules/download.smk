@@ -10,18 +10,18 @@ rule download:
     output:
         file=update(f"{DOWNLOADS}/{{dataset}}/{{file}}"),
         record=update(f"{DOWNLOADS}/{{dataset}}/{{file}}{RECORD_SUFFIX}"),
-    params:
-        key=lambda w: downloaded_file(w)[0],
-        entry=lambda w: downloaded_file(w)[1],
-    wildcard_constraints:
-        file=_alternatives(
-            sorted({os.path.basename(f.path) for d in RAW_FILES for f in downloads_of(d).values()})
-        ),
     log:
         log_path("download"),
     benchmark:
         benchmark_path("download")
+    wildcard_constraints:
+        file=_alternatives(
+            sorted({f.name for d in RAW_FILES for f in downloads_of(d).values()})
+        ),
     conda:
         "../envs/core.yaml"
+    params:
+        key=lambda w: downloaded_file(w)[0],
+        entry=lambda w: downloaded_file(w)[1],
     script:
         "../scripts/download.py"

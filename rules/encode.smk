@@ -16,16 +16,16 @@ rule train_autoencoder:
             category="Autoencoder training",
             labels={"dataset": "{dataset}", "encoder": "{encoder}", "seed": "{seed}"},
         ),
-    params:
-        settings=lambda w: config["encoders"][w.encoder],
-        seed=lambda w: int(w.seed),
-    threads: config["threads"]
     log:
         log_path("train_autoencoder"),
     benchmark:
         benchmark_path("train_autoencoder")
     conda:
         "../envs/tensorflow.yaml"
+    threads: config["threads"]
+    params:
+        settings=lambda w: config["encoders"][w.encoder],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/train_autoencoder.py"
 
@@ -36,14 +36,14 @@ rule embed_autoencoder:
         features=rules.vectorize_features.output.features,
     output:
         embedding=f"{PATHS['encoded']}/embedding.npy",
-    params:
-        seed=lambda w: int(w.seed),
-    threads: config["threads"]
     log:
         log_path("embed_autoencoder"),
     benchmark:
         benchmark_path("embed_autoencoder")
     conda:
         "../envs/tensorflow.yaml"
+    threads: config["threads"]
+    params:
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/embed_autoencoder.py"

@@ -8,14 +8,14 @@ rule evaluate:
         rows=f"{PATHS['prepared']}/rows.csv",
     output:
         metrics=f"{PATHS['run']}/metrics.json",
-    params:
-        seed=lambda w: int(w.seed),
     log:
         log_path("evaluate"),
     benchmark:
         benchmark_path("evaluate")
     conda:
         "../envs/core.yaml"
+    params:
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/evaluate.py"
 
@@ -34,14 +34,14 @@ rule plot_clusters:
             subcategory="{dataset}",
             labels={"pipeline": "{pipeline}", "seed": "{seed}"},
         ),
-    params:
-        method=config["figures"]["view"],
     log:
         log_path("plot_clusters"),
     benchmark:
         benchmark_path("plot_clusters")
     conda:
         "../envs/core.yaml"
+    params:
+        method=config["figures"]["view"],
     script:
         "../scripts/plot_clusters.py"
 

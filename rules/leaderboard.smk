@@ -5,8 +5,12 @@ rule leaderboard:
     input:
         metrics=list(leaderboard_runs()),
         benchmarks=sorted(  # a stage of several jobs (downloads) has a list of files
-            {p for stages in leaderboard_runs().values() for v in stages.values()
-             for p in ([v] if isinstance(v, str) else v)}
+            {
+                p
+                for stages in leaderboard_runs().values()
+                for v in stages.values()
+                for p in ([v] if isinstance(v, str) else v)
+            }
         ),
     output:
         csv=report(
@@ -16,13 +20,13 @@ rule leaderboard:
         ),
         markdown=f"{RESULTS}/leaderboard.md",
         runs=f"{RESULTS}/runs.json",
-    params:
-        runs=leaderboard_runs(),
     log:
         log_path("leaderboard"),
     benchmark:
         benchmark_path("leaderboard")
     conda:
         "../envs/core.yaml"
+    params:
+        runs=leaderboard_runs(),
     script:
         "../scripts/leaderboard.py"

@@ -8,18 +8,18 @@ rule prepare_dataset:
         data=f"{PATHS['prepared']}/data.joblib",
         rows=f"{PATHS['prepared']}/rows.csv",
         meta=f"{PATHS['prepared']}/dataset.json",
-    params:
-        modality=lambda w: config["datasets"][w.dataset]["modality"],
-        source=lambda w: config["datasets"][w.dataset]["source"],
-        labels=lambda w: config["datasets"][w.dataset]["labels"],
-        text=lambda w: documents_cleaning(w.dataset),
-        max_rows=lambda w: config["datasets"][w.dataset]["max_rows"],
     log:
         log_path("prepare_dataset"),
     benchmark:
         benchmark_path("prepare_dataset")
     conda:
         "../envs/core.yaml"
+    params:
+        modality=lambda w: config["datasets"][w.dataset]["modality"],
+        source=lambda w: config["datasets"][w.dataset]["source"],
+        labels=lambda w: config["datasets"][w.dataset]["labels"],
+        text=lambda w: documents_cleaning(w.dataset),
+        max_rows=lambda w: config["datasets"][w.dataset]["max_rows"],
     script:
         "../scripts/prepare_dataset.py"
 
@@ -31,14 +31,14 @@ rule vectorize_features:
     output:
         features=f"{PATHS['vectorized']}/features.npz",
         vectorizer=f"{PATHS['vectorized']}/vectorizer.joblib",
-    params:
-        modality=lambda w: config["datasets"][w.dataset]["modality"],
-        settings=lambda w: vectorizer_settings(w.dataset),
     log:
         log_path("vectorize_features"),
     benchmark:
         benchmark_path("vectorize_features")
     conda:
         "../envs/core.yaml"
+    params:
+        modality=lambda w: config["datasets"][w.dataset]["modality"],
+        settings=lambda w: vectorizer_settings(w.dataset),
     script:
         "../scripts/vectorize_features.py"

@@ -7,16 +7,16 @@ rule reduce_embedding:
     output:
         embedding=f"{PATHS['reduced']}/embedding.npy",
         reducer=f"{PATHS['reduced']}/reducer.joblib",
-    params:
-        settings=lambda w: config["reducers"][w.reducer],
-        seed=lambda w: int(w.seed),
-    threads: lambda w: reducer_threads(config["reducers"][w.reducer], config["threads"])
     log:
         log_path("reduce_embedding"),
     benchmark:
         benchmark_path("reduce_embedding")
     conda:
         "../envs/umap.yaml"
+    threads: lambda w: reducer_threads(config["reducers"][w.reducer], config["threads"])
+    params:
+        settings=lambda w: config["reducers"][w.reducer],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/reduce_embedding.py"
 
@@ -26,14 +26,14 @@ rule project_2d:
         features=representation_of_reduction,
     output:
         view=f"{PATHS['view']}/view.npy",
-    params:
-        method=config["figures"]["view"],
-        seed=lambda w: int(w.seed),
     log:
         log_path("project_2d"),
     benchmark:
         benchmark_path("project_2d")
     conda:
         "../envs/umap.yaml"
+    params:
+        method=config["figures"]["view"],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/project_2d.py"

@@ -8,5 +8,6 @@ with logged(snakemake):
     seed_everything(snakemake.params.seed, tensorflow=True, threads=snakemake.threads)
     from deepclust.models import embed, load_autoencoder
 
-    embedding = embed(load_autoencoder(snakemake.input.model), load_matrix(snakemake.input.features))
+    model = load_autoencoder(snakemake.input.model)
+    embedding = embed(model, load_matrix(snakemake.input.features))
     save_array(snakemake.output.embedding, embedding)

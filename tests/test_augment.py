@@ -1,6 +1,5 @@
 """Image augmentation (deepclust.augment) and the autoencoder trained with it."""
 import numpy as np
-import pytest
 
 from deepclust.seeding import seed_everything
 

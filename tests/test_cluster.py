@@ -100,7 +100,7 @@ def test_adapters_accept_sparse_bag_of_words(blobs, kind):
 @pytest.mark.parametrize("kind", sorted(DEFAULTS))
 def test_saved_predictor_reproduces_training_labels_and_labels_new_points(blobs, kind,
                                                                            tmp_path):
-    from deepclust.cluster import predict_clusters, predictor
+    from deepclust.cluster import predictor
     from deepclust.features import load_fitted, save_fitted
 
     X, y = blobs

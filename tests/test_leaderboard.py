@@ -38,3 +38,14 @@ def test_load_run_reads_benchmark_seconds_and_peak_memory(tmp_path):
     run = load_run(metrics, {"train": train, "cluster": cluster, "prepare": short})
     assert run["seconds"] == {"train": 12.5, "cluster": 2.0, "prepare": 0.1, "total": 14.6}
     assert run["peak_rss_mb"] == 812.4 and run["acc"] == 1.0
+
+
+def test_a_stage_of_several_jobs_adds_their_seconds(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"dataset": "d", "pipeline": "p", "seed": 0}))
+    images, labels = tmp_path / "i.tsv", tmp_path / "l.tsv"  # one download job per file
+    images.write_text("s\th:m:s\tmax_rss\n1.5\t0:00:01\t90\n")
+    labels.write_text("s\th:m:s\tmax_rss\n0.25\t0:00:00\t-\n")
+    run = load_run(metrics, {"download": [str(images), str(labels)], "prepare": images})
+    assert run["seconds"] == {"download": 1.75, "prepare": 1.5, "total": 3.25}
+    assert run["peak_rss_mb"] == 90

@@ -8,7 +8,8 @@ import deepclust.models as models  # noqa: E402
 from deepclust.models import build_dense_autoencoder, dense_flops, embed, encoder_from, \
     load_autoencoder, train_autoencoder  # noqa: E402
 
-SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16, 8], "embedding_dim": 3, "activation": "relu",
+SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16, 8], "embedding_dim": 3,
+            "activation": "relu",
             "optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "epochs": 3,
             "batch_size": 32, "validation_split": 0.2,
             "early_stopping": {"patience": 2, "min_delta": 0.0}}
@@ -22,7 +23,7 @@ def test_dense_autoencoder_shapes():
     model = build_dense_autoencoder(12, [16, 8], 3)
     assert model.output_shape == (None, 12)
     assert encoder_from(model).output_shape == (None, 3)
-    assert [l.name for l in model.layers][1:4] == ["encoder_0", "encoder_1", "embedding"]
+    assert [layer.name for layer in model.layers][1:4] == ["encoder_0", "encoder_1", "embedding"]
 
 
 def test_training_is_deterministic_and_logs_epochs(caplog):
@@ -92,9 +93,9 @@ def test_conv_autoencoder_maps_flat_rows_back_to_flat_rows(image_shape):
                                    embedding_dim=6)
     assert model.output_shape == (None, n)
     assert encoder_from(model).output_shape == (None, 6)
-    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)
-             and not isinstance(l, keras.layers.Conv2DTranspose)]
-    assert [l.filters for l in convs] == [4, 8, 16] and all(l.strides == (2, 2) for l in convs)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)
+             and not isinstance(layer, keras.layers.Conv2DTranspose)]
+    assert [c.filters for c in convs] == [4, 8, 16] and all(c.strides == (2, 2) for c in convs)
 
 
 def test_conv_autoencoder_trains_and_its_flops_count_the_convolutions():

@@ -40,4 +40,5 @@ def test_make_optimizer_uses_fused_adam_and_keras_for_the_rest():
     adam = make_optimizer("adam", 0.002)
     assert isinstance(adam, FusedAdam) and float(adam.learning_rate.numpy()) == pytest.approx(0.002)
     sgd = make_optimizer("sgd", 0.1)
-    assert isinstance(sgd, keras.optimizers.SGD) and float(sgd.learning_rate.numpy()) == pytest.approx(0.1)
+    assert isinstance(sgd, keras.optimizers.SGD)
+    assert float(sgd.learning_rate.numpy()) == pytest.approx(0.1)

@@ -1,7 +1,6 @@
 """The tabular path: reading, column-type inference (no label leaks), cleaning, vectorizing."""
 
 import logging
-import pickle
 import re
 from pathlib import Path
 
