@@ -271,9 +271,21 @@ def leaderboard_runs():
     }
 
 
+# Rules files that add outputs to `rule all` register them here (a rules file appends a
+# function; final_targets() calls them once every rules file is included):
+#: f(dataset, pipeline, seed) -> list of paths, for every run
+RUN_TARGETS = []
+#: f() -> list of paths, once for the whole config
+GLOBAL_TARGETS = []
+
+
 def final_targets():
     targets = [f"{RESULTS}/leaderboard.md", f"{RESULTS}/leaderboard.csv"]
+    for targets_of in GLOBAL_TARGETS:
+        targets += targets_of()
     for d, p, s in runs():
+        for targets_of in RUN_TARGETS:
+            targets += targets_of(d, p, s)
         targets.append(run_file("clusters.png", d, p, s))
         if has_labels(config["datasets"][d]):
             targets.append(run_file("confusion.png", d, p, s))
