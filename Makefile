@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench bench-dec
+.PHONY: install run report test lint clean bench bench-dec browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -27,8 +27,22 @@ run: install
 report: install
 	$(BIN)/snakemake --report results/report.html
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium for the report test (tests/test_report_browser.py drives it with
+# Playwright, pinned in requirements.txt; Playwright cannot download its own browser here).
+# Without apt-get the test skips and says why.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium with apt-get (for the report test)"; \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  else echo "no apt-get: tests/test_report_browser.py will skip"; fi; \
+	fi
 
 # snakemake --lint (workflow best practices), snakefmt (the Snakefile and rules/*.smk are
 # formatted), ruff (pycodestyle, pyflakes, bugbear; settings in pyproject.toml)

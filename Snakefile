@@ -25,6 +25,10 @@ include: "rules/reduce.smk"
 include: "rules/cluster.smk"
 include: "rules/evaluate.smk"
 include: "rules/leaderboard.smk"
+include: "rules/views.smk"
+include: "rules/profile.smk"
+include: "rules/explain.smk"
+include: "rules/leaderboard_report.smk"
 
 
 rule all:

@@ -155,12 +155,27 @@ def load_reducer(path):
 
 #: above this many rows, ``auto`` views use UMAP (t-SNE takes minutes on 10,000 points here)
 TSNE_MAX_ROWS = 5000
+#: wider representations are reduced to this many PCA dimensions before a t-SNE/UMAP view
+VIEW_PCA_DIMS = 50
 
 
 def view_method(method: str, n_rows: int) -> str:
     if method == "auto":
         return "tsne" if n_rows <= TSNE_MAX_ROWS else "umap"
     return method
+
+
+def umap_view(features: np.ndarray, n_components: int, seed: int) -> np.ndarray:
+    """A seeded UMAP layout for figures, on exact nearest neighbours (umap-learn's own
+    approximate search compiles itself with numba for about half a minute per process)."""
+    n_neighbors = min(15, features.shape[0] - 1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
+        warnings.filterwarnings("ignore", message=".*overridden to 1 by setting random_state.*")
+        knn = exact_neighbors(features, n_neighbors, "euclidean")
+        return import_umap().UMAP(n_components=n_components, n_neighbors=n_neighbors,
+                                  random_state=seed, precomputed_knn=knn,
+                                  n_epochs=200).fit_transform(features)
 
 
 def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
@@ -178,13 +193,19 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
                                 random_state=seed).fit_transform(features)
     if features.shape[1] <= 2:
         return np.pad(features, ((0, 0), (0, 2 - features.shape[1]))).astype(np.float32)
+    if method in ("tsne", "umap") and features.shape[1] > VIEW_PCA_DIMS:
+        # wide dense input (raw pixels, one-hot tables): t-SNE/UMAP of its 50-d PCA, which
+        # keeps the neighbourhoods and takes seconds instead of minutes at 10,000 rows
+        from sklearn.decomposition import PCA
+        features = PCA(n_components=VIEW_PCA_DIMS, random_state=seed).fit_transform(
+            np.asarray(features, dtype=np.float32))
     if method == "tsne":
         from sklearn.manifold import TSNE
         perplexity = min(30.0, (features.shape[0] - 1) / 3)
         view = TSNE(n_components=2, init="pca", perplexity=perplexity,
                     random_state=seed).fit_transform(features)
     elif method == "umap":
-        view = import_umap().UMAP(n_components=2, random_state=seed).fit_transform(features)
+        view = umap_view(features, 2, seed)
     elif method == "pca":
         from sklearn.decomposition import PCA
         view = PCA(n_components=2, random_state=seed).fit_transform(features)

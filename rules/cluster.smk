@@ -9,12 +9,9 @@ rule choose_k:
         figure=report(
             f"{PATHS['k']}/elbow.png",
             caption="../report/elbow.rst",
-            category="Choice of K",
-            labels={
-                "dataset": "{dataset}",
-                "representation": "{encoder}/{reducer}",
-                "seed": "{seed}",
-            },
+            category="{dataset}",
+            subcategory="{encoder} → {reducer}",
+            labels={"figure": "choice of K (elbow)", "seed": "{seed}"},
         ),
     log:
         log_path("choose_k"),
@@ -46,7 +43,7 @@ rule cluster:
         "../envs/core.yaml"
     params:
         settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
-        k=lambda w: config["datasets"][w.dataset]["k"],
+        k=lambda w: k_setting(w.dataset, _run_chain(w).clusterer),
         seed=lambda w: int(w.seed),
     script:
         "../scripts/cluster.py"
@@ -71,9 +68,9 @@ rule cluster_dec:
         figure=report(
             f"{PATHS['run']}/dec_progress.png",
             caption="../report/dec_progress.rst",
-            category="DEC and IDEC training",
-            subcategory="{dataset}",
-            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+            category="{dataset}",
+            subcategory="{pipeline}",
+            labels={"figure": "DEC/IDEC training", "seed": "{seed}"},
         ),
     log:
         log_path("cluster_dec"),

@@ -13,8 +13,9 @@ rule train_autoencoder:
         figure=report(
             f"{PATHS['encoded']}/loss.png",
             caption="../report/loss.rst",
-            category="Autoencoder training",
-            labels={"dataset": "{dataset}", "encoder": "{encoder}", "seed": "{seed}"},
+            category="{dataset}",
+            subcategory="encoder {encoder}",
+            labels={"figure": "autoencoder loss", "seed": "{seed}"},
         ),
     log:
         log_path("train_autoencoder"),

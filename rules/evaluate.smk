@@ -30,9 +30,9 @@ rule plot_clusters:
         figure=report(
             f"{PATHS['run']}/clusters.png",
             caption="../report/clusters.rst",
-            category="Clusters",
-            subcategory="{dataset}",
-            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+            category="{dataset}",
+            subcategory="{pipeline}",
+            labels={"figure": "clusters (2-D view)", "seed": "{seed}"},
         ),
     log:
         log_path("plot_clusters"),
@@ -55,9 +55,9 @@ rule plot_confusion_matrix:
         figure=report(
             f"{PATHS['run']}/confusion.png",
             caption="../report/confusion.rst",
-            category="Confusion matrices",
-            subcategory="{dataset}",
-            labels={"pipeline": "{pipeline}", "seed": "{seed}"},
+            category="{dataset}",
+            subcategory="{pipeline}",
+            labels={"figure": "confusion matrix", "seed": "{seed}"},
         ),
     log:
         log_path("plot_confusion_matrix"),

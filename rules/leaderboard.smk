@@ -16,7 +16,8 @@ rule leaderboard:
         csv=report(
             f"{RESULTS}/leaderboard.csv",
             caption="../report/leaderboard.rst",
-            category="Leaderboard",
+            category=LEADERBOARD_CATEGORY,
+            labels={"figure": "leaderboard CSV"},
         ),
         markdown=f"{RESULTS}/leaderboard.md",
         runs=f"{RESULTS}/runs.json",

@@ -158,7 +158,8 @@ PARTIAL = {"run": {"datasets": ["digits"], "pipelines": ["kmeans", "ae_kmeans"],
            "encoders": {"ae": {"hidden_units": [32], "epochs": 2}}}
 PARTIAL_JOBS = {"prepare_dataset": 1, "vectorize_features": 1, "train_autoencoder": 1,
                 "embed_autoencoder": 1, "project_2d": 2, "cluster": 2, "evaluate": 2,
-                "plot_clusters": 2, "plot_confusion_matrix": 2, "leaderboard": 1, "all": 1}
+                "plot_clusters": 2, "plot_confusion_matrix": 2, "plot_examples": 2,
+                "leaderboard": 1, "plot_leaderboard": 1, "all": 1}
 
 
 def test_a_partial_configfile_extends_the_workflows_config_with_directory(tmp_path):

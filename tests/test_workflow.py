@@ -119,7 +119,9 @@ def test_changing_umap_n_neighbors_reruns_exactly_what_depends_on_it(tiny_run, t
         "evaluate": umap_pipelines * len(SEEDS),
         "plot_clusters": umap_pipelines * len(SEEDS),
         "plot_confusion_matrix": umap_pipelines * len(SEEDS),
+        "plot_examples": umap_pipelines * len(SEEDS),
         "leaderboard": 1,
+        "plot_leaderboard": 1,
         "all": 1,
     }
 
