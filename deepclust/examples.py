@@ -16,16 +16,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deepclust.atomic import atomic_path  # noqa: E402
+from deepclust.metrics import cluster_order, majority_class  # noqa: E402
+from deepclust.plots import save_figure  # noqa: E402
 from deepclust.errors import DatasetError  # noqa: E402
 
 log = logging.getLogger(__name__)
-
-
-def cluster_order(clusters) -> list:
-    """Cluster ids in increasing order, noise (-1) last."""
-    ids = [int(c) for c in np.unique(clusters)]
-    return [c for c in ids if c != -1] + ([-1] if -1 in ids else [])
 
 
 def _squared_distances(features, rows, centre) -> np.ndarray:
@@ -56,17 +51,6 @@ def nearest_to_centre(features, clusters, n: int) -> dict[int, np.ndarray]:
         order = np.argsort(_squared_distances(features, rows, centre), kind="stable")
         nearest[c] = rows[order[:n]]
     return nearest
-
-
-def majority_class(labels, rows, class_names=None) -> tuple[str, float] | None:
-    """The most frequent true class among ``rows`` and its share (None without labels)."""
-    if labels is None or len(rows) == 0:
-        return None
-    values, counts = np.unique(np.asarray(labels)[rows], return_counts=True)
-    best = values[np.argmax(counts)]
-    name = class_names[int(best)] if class_names and 0 <= int(best) < len(class_names) \
-        else str(best)
-    return str(name), float(counts.max() / len(rows))
 
 
 def cluster_name(c: int) -> str:
@@ -175,9 +159,7 @@ def plot_examples(pixels, image_shape, features, clusters, path, title: str, see
              fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
     log.info("example grid of %d clusters (%d nearest + %d random) -> %s", len(rows),
              n_nearest, n_random, path)
     return chosen

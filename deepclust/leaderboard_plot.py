@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from deepclust.atomic import atomic_path  # noqa: E402
+from deepclust.plots import save_figure  # noqa: E402
 
 #: metric column -> axis label; the higher-is-better scores the figure shows
 METRIC_NAMES = {"acc": "ACC (Hungarian-matched accuracy)", "nmi": "NMI",
@@ -123,9 +124,7 @@ def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",
     fig.suptitle(f"{title}: scores per pipeline (error bars: std over seeds) and time per seed")
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, min(0.2, 0.32 / fig.get_figheight()), 1, 1))  # room: legend
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 HTML_COLUMNS = [  # header, metric (mean ± std, digits) or stage seconds

@@ -127,3 +127,21 @@ def confusion_table(y_true, y_pred):
     table = np.array([[np.sum((y_true == cls) & (y_pred == cluster)) for cluster in clusters]
                       for cls in classes], dtype=np.int64)
     return table, classes, np.asarray(clusters, dtype=np.int64)
+
+
+def cluster_order(clusters) -> list[int]:
+    """Cluster ids in increasing order, noise (-1) last."""
+    ids = [int(c) for c in np.unique(clusters)]
+    return [c for c in ids if c != NOISE] + ([NOISE] if NOISE in ids else [])
+
+
+def majority_class(labels, rows, class_names=None) -> tuple[str, float] | None:
+    """The most frequent true class among ``rows`` (indices) and its share; None without
+    labels. Integer classes are named by ``class_names`` when it has them."""
+    if labels is None or len(rows) == 0:
+        return None
+    values, counts = np.unique(np.asarray(labels)[rows], return_counts=True)
+    best = values[np.argmax(counts)]
+    if class_names and isinstance(best, (int, np.integer)) and 0 <= int(best) < len(class_names):
+        best = class_names[int(best)]
+    return str(best), float(counts.max() / len(rows))

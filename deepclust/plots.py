@@ -8,13 +8,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from deepclust.atomic import atomic_path  # noqa: E402
+
 NOISE_COLOUR = "#c8c8c8"
+
+
+def save_figure(fig, path, dpi: int = 110) -> None:
+    """Write ``fig`` to ``path`` atomically (format from the suffix) and close it; the
+    caller lays it out first."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
 
 
 def _save(fig, path) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_loss_curve(history: dict, path, title: str) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.atomic import atomic_path
+from deepclust.metrics import cluster_order, majority_class
 
 #: column types (deepclust.column_types) that a profile describes
 PROFILED_TYPES = ("numeric", "categorical", "text")
@@ -33,11 +34,6 @@ class ProfileError(ValueError):
 
 def cluster_name(cluster: int) -> str:
     return NOISE if int(cluster) < 0 else str(int(cluster))
-
-
-def _ordered_clusters(clusters: np.ndarray) -> list[int]:
-    found = sorted(int(c) for c in np.unique(clusters))
-    return [c for c in found if c >= 0] + [c for c in found if c < 0]  # noise last
 
 
 def _profiled_columns(frame: pd.DataFrame, column_types: dict) -> dict[str, str]:
@@ -85,7 +81,7 @@ def cluster_profiles(frame: pd.DataFrame, column_types: dict, clusters,
         if len(labels) != len(frame):
             raise ProfileError(f"{len(labels)} labels for a table of {len(frame)} rows")
     rows = []
-    for cluster in _ordered_clusters(clusters):
+    for cluster in cluster_order(clusters):
         members = clusters == cluster
         part = frame.loc[members]
         n = int(members.sum())
@@ -104,14 +100,9 @@ def cluster_profiles(frame: pd.DataFrame, column_types: dict, clusters,
                 counts = Counter(w for text in values for w in words_of(text))
                 row[f"{column}_words"] = _top(counts, n, top_words)
         if labels is not None:
-            classes, counts = np.unique(labels[members], return_counts=True)
-            best = int(np.argmax(counts))
-            majority = classes[best]
-            if class_names is not None and isinstance(majority, (int, np.integer)) \
-                    and 0 <= int(majority) < len(class_names):
-                majority = class_names[int(majority)]
-            row["majority_class"] = str(majority)
-            row["majority_share"] = round(counts[best] / n, 4)
+            majority, share = majority_class(labels, np.flatnonzero(members), class_names)
+            row["majority_class"] = majority
+            row["majority_share"] = round(share, 4)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -175,7 +166,7 @@ def plot_profiles(frame: pd.DataFrame, column_types: dict, clusters, path,
     if len(clusters) != len(frame):
         raise ProfileError(f"{len(clusters)} cluster labels for a table of {len(frame)} rows")
     numeric = [c for c, t in _profiled_columns(frame, column_types).items() if t == "numeric"]
-    order = _ordered_clusters(clusters)
+    order = cluster_order(clusters)
     n_real = sum(c >= 0 for c in order)
     if not numeric:  # still a figure a reader understands
         fig, ax = plt.subplots(figsize=(6, 2))
@@ -218,9 +209,7 @@ def plot_profiles(frame: pd.DataFrame, column_types: dict, clusters, path,
 
 
 def _save(fig, path) -> None:
-    import matplotlib.pyplot as plt
+    from deepclust.plots import save_figure
 
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)

@@ -26,8 +26,10 @@ import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 from deepclust.atomic import atomic_path  # noqa: E402
+from deepclust.plots import save_figure  # noqa: E402
 from deepclust.errors import DatasetError  # noqa: E402
-from deepclust.examples import cluster_name, cluster_order, majority_class  # noqa: E402
+from deepclust.examples import cluster_name  # noqa: E402
+from deepclust.metrics import cluster_order, majority_class  # noqa: E402
 from deepclust.examples import nearest_to_centre  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -196,9 +198,7 @@ def plot_terms(terms: pd.DataFrame, clusters, path, title: str, labels=None,
         ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
     return len(order)
 
 

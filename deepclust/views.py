@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from deepclust.atomic import atomic_path  # noqa: E402
+from deepclust.plots import save_figure  # noqa: E402
 
 NOISE_COLOUR = "#c8c8c8"
 OTHER_COLOUR = "#b0b0b0"
@@ -190,9 +191,7 @@ def plot_3d(view, clusters, path, title: str, axes=("embedding 1", "embedding 2"
     ax.view_init(elev=20, azim=-60)
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.0, right=0.78, bottom=0.02, top=0.93)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def rotating_gif(view, clusters, path, title: str, axes=("embedding 1", "embedding 2",
@@ -323,6 +322,4 @@ def plot_feature_views(views: dict, table, columns, path, title: str,
                 ax.view_init(elev=20, azim=-60)
     fig.suptitle(title)
     fig.tight_layout(h_pad=2.5)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path, dpi=90)
