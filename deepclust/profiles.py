@@ -21,6 +21,7 @@ import pandas as pd
 
 from deepclust.atomic import atomic_path
 from deepclust.metrics import cluster_order, majority_class
+from deepclust.table_cleaning import MISSING_SUFFIX
 
 #: column types (deepclust.column_types) that a profile describes
 PROFILED_TYPES = ("numeric", "categorical", "text")
@@ -42,7 +43,9 @@ def _profiled_columns(frame: pd.DataFrame, column_types: dict) -> dict[str, str]
     if unknown:
         raise ProfileError(f"columns {unknown} of the column types are not in the table "
                            f"(columns: {list(frame.columns)})")
-    return {c: t for c, t in column_types.items() if t in PROFILED_TYPES}
+    # the 0/1 missing-value indicators the cleaning added are not the user's columns
+    return {c: t for c, t in column_types.items()
+            if t in PROFILED_TYPES and not c.endswith(MISSING_SUFFIX)}
 
 
 def words_of(text, stop_words=None) -> set[str]:

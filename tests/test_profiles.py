@@ -129,3 +129,14 @@ def test_amazon_items_recipe_end_to_end(tmp_path):
         assert "<table" in (run / "profiles.html").read_text()
         # the 3-D figures of a 3-dimensional representation (rule plot_3d)
         assert Image.open(run / "view3d.gif").n_frames > 1
+
+
+def test_missing_value_indicators_are_not_profiled(tmp_path):
+    """The 0/1 `<col>__missing` columns the cleaning adds are not the user's columns."""
+    frame, clusters = small_table()
+    frame["price__missing"] = 0.0
+    types = dict(TYPES, price__missing="numeric")
+    profiles = cluster_profiles(frame, types, clusters)
+    assert not any(c.startswith("price__missing") for c in profiles.columns)
+    assert plot_profiles(frame, types, clusters, tmp_path / "p.png", "t") == \
+        plot_profiles(frame, TYPES, clusters, tmp_path / "q.png", "t")
