@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.atomic import atomic_path
-from deepclust.config import NONE, ConfigError, is_dec, load_config, pipeline
+from deepclust.config import NONE, ConfigError, encoder_kind, is_dec, load_config, pipeline
 from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
 from deepclust.paths import model_path
 
@@ -150,8 +150,11 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
     if is_dec(config, pipeline_name):
         needed.append("dec")
     else:
-        needed += [name for name, step in (("autoencoder", chain.encoder),
-                                           ("reducer", chain.reducer)) if step != NONE]
+        if chain.encoder != NONE:  # its model file by its kind (either embeds alike)
+            needed.append("contrastive_encoder" if encoder_kind(config, chain.encoder)
+                          == "contrastive" else "autoencoder")
+        if chain.reducer != NONE:
+            needed.append("reducer")
         needed.append("clusterer")
     paths = {name: model_path(results, name, **keys) for name in needed}
     missing = [str(p) for p in paths.values() if not p.exists()]
@@ -172,12 +175,14 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         return place(loaded, new, q.argmax(axis=1),
                      pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])]))
     representation = features
-    if "autoencoder" in paths:
+    encoder = next((name for name in ("autoencoder", "contrastive_encoder") if name in paths),
+                   None)
+    if encoder:
         from deepclust.models import embed, load_autoencoder
 
-        autoencoder = load_autoencoder(paths["autoencoder"])
-        _check_width(features, autoencoder.input_shape[-1], "the autoencoder")
-        representation = embed(autoencoder, features)
+        model = load_autoencoder(paths[encoder])
+        _check_width(features, model.input_shape[-1], f"the {encoder.replace('_', ' ')}")
+        representation = embed(model, features)
     if "reducer" in paths:
         from deepclust.reduce import load_reducer, transform
 

@@ -17,8 +17,14 @@ from deepclust.features import to_dense
 
 log = logging.getLogger(__name__)
 
-#: clusterer kinds that need the number of clusters K
-NEEDS_K = {"kmeans", "gmm", "dec", "idec"}
+#: clusterer kinds that need the number of clusters K (a SOM unless it keeps one cluster per
+#: node: see needs_k)
+NEEDS_K = {"kmeans", "gmm", "dec", "idec", "som"}
+
+
+def needs_k(settings: dict) -> bool:
+    """True when a clusterer config entry needs the number of clusters K."""
+    return settings["kind"] in NEEDS_K and settings.get("node_clusters") != "per_node"
 
 
 def check_k(k: int, n_rows: int) -> None:
@@ -30,7 +36,7 @@ def check_k(k: int, n_rows: int) -> None:
 def make_clusterer(settings: dict, k: int | None, seed: int):
     """A scikit-learn clusterer from a clusterer config entry, K and the seed."""
     kind = settings["kind"]
-    if kind in NEEDS_K and (k is None or k < 1):
+    if needs_k(settings) and (k is None or k < 1):
         raise ValueError(f"clusterer kind {kind!r} needs a number of clusters K, got {k!r}")
     if kind == "kmeans":
         return skc.KMeans(n_clusters=k, init="k-means++", n_init=settings["n_init"],
@@ -46,12 +52,19 @@ def make_clusterer(settings: dict, k: int | None, seed: int):
                            min_samples=settings.get("min_samples"),
                            cluster_selection_epsilon=settings["cluster_selection_epsilon"],
                            copy=True)
+    if kind == "som":
+        from deepclust.som import SOMClusterer
+
+        own_seed = settings.get("random_seed")  # set: the same map for every run seed
+        return SOMClusterer(n_clusters=k, random_state=seed if own_seed is None else own_seed,
+                            **{key: value for key, value in settings.items()
+                               if key not in ("kind", "n_clusters", "random_seed")})
     raise ValueError(f"unknown clusterer kind {kind!r}")
 
 
 def fit_predict(features: np.ndarray, settings: dict, k: int | None, seed: int):
     """Fit the clusterer on ``features``; return ``(estimator, labels)``."""
-    if k is not None and settings["kind"] in NEEDS_K:
+    if k is not None and needs_k(settings):
         check_k(k, features.shape[0])
     estimator = make_clusterer(settings, k, seed)
     if settings["kind"] == "gmm":
@@ -164,7 +177,7 @@ def resolve_k(k_spec, settings: dict, rows, selection_path=None) -> int | None:
 
     Returns ``None`` for clusterers that find the number of clusters themselves.
     """
-    if settings["kind"] not in NEEDS_K:
+    if not needs_k(settings):
         return None
     if isinstance(k_spec, int):
         return k_spec

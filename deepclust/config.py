@@ -16,6 +16,8 @@ NONE = "none"
 
 #: clusterer kinds that train the encoder itself (they need an autoencoder and no reducer)
 DEC_KINDS = {"dec", "idec"}
+#: encoder kinds that train an autoencoder (a decoder too: DEC and IDEC start from them)
+AUTOENCODER_KINDS = ("dense_autoencoder", "conv_autoencoder")
 #: encoder keys that only the convolutional autoencoder reads, and their defaults (filled in
 #: by :func:`check_config`: a schema default would also land on dense autoencoders)
 CONV_DEFAULTS = {"filters": [32, 64, 128], "kernel_sizes": [5, 5, 3]}
@@ -106,6 +108,8 @@ def check_modality(name: str, spec: dict) -> None:
 def _check_dec_and_conv(config: dict) -> None:
     """DEC/IDEC need an autoencoder and no reducer; a conv autoencoder needs image datasets."""
     for name, spec in config.get("encoders", {}).items():
+        if spec["kind"] == "contrastive":  # its own filters and kernel sizes (schema defaults)
+            continue
         if spec["kind"] != "conv_autoencoder":
             for key in CONV_DEFAULTS:
                 if key in spec:
@@ -124,6 +128,12 @@ def _check_dec_and_conv(config: dict) -> None:
             raise ConfigError(f"pipelines.{name}: clusterer {chain.clusterer!r} is {kind.upper()}, "
                               "which trains an autoencoder's encoder, but the pipeline has no "
                               f"encoder; set pipelines.{name}.encoder to an autoencoder")
+        if kind in DEC_KINDS and config["encoders"].get(chain.encoder, {}).get("kind") \
+                not in AUTOENCODER_KINDS:
+            raise ConfigError(f"pipelines.{name}: {kind.upper()} fine-tunes a pretrained "
+                              f"autoencoder, but encoder {chain.encoder!r} is a "
+                              f"{config['encoders'][chain.encoder]['kind']} encoder; use one of "
+                              f"kind {' or '.join(AUTOENCODER_KINDS)}")
         if kind in DEC_KINDS and chain.reducer != NONE:
             raise ConfigError(f"pipelines.{name}: {kind.upper()} clusters the encoder's own "
                               f"embedding; set pipelines.{name}.reducer to 'none' "
@@ -140,9 +150,19 @@ def _check_dec_and_conv(config: dict) -> None:
                                   f"{dataset!r} (modality {modality!r})")
 
 
+def encoder_kind(config: dict, encoder: str) -> str | None:
+    """The kind of a named encoder (None for 'none')."""
+    return None if encoder == NONE else config["encoders"][encoder]["kind"]
+
+
 def is_dec(config: dict, pipeline_name: str) -> bool:
     """True when the pipeline's clusterer is DEC or IDEC."""
     return config["clusterers"][pipeline(config, pipeline_name).clusterer]["kind"] in DEC_KINDS
+
+
+def is_som(config: dict, pipeline_name: str) -> bool:
+    """True when the pipeline's clusterer is a self-organising map."""
+    return config["clusterers"][pipeline(config, pipeline_name).clusterer]["kind"] == "som"
 
 
 def has_labels(spec: dict) -> bool:

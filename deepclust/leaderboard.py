@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-METRICS = ["acc", "nmi", "ari", "silhouette", "davies_bouldin", "calinski_harabasz",
+METRICS = ["acc", "purity", "nmi", "ari", "silhouette", "davies_bouldin", "calinski_harabasz",
            "n_clusters", "noise_fraction"]
 STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster",
           "evaluate"]

@@ -55,6 +55,18 @@ def cluster_accuracy(y_true, y_pred) -> float:
     return float(correct) / len(y_true)
 
 
+def cluster_purity(y_true, y_pred) -> float:
+    """Share of rows whose cluster's majority class is their own class (noise rows count as
+    wrong). Unlike ACC it allows many clusters per class: the measure for one cluster per
+    SOM node, where ACC's one-to-one matching would leave most clusters unmatched."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    clustered = y_pred != NOISE
+    if not clustered.any():
+        return 0.0
+    counts = skm.cluster.contingency_matrix(y_true[clustered], y_pred[clustered])
+    return float(counts.max(axis=0).sum()) / len(y_true)
+
+
 def _finite_or_none(value: float):
     value = float(value)
     return value if math.isfinite(value) else None
@@ -97,11 +109,12 @@ def evaluate_clustering(features, y_pred, y_true=None, seed: int = 0) -> dict:
         y_true = np.asarray(y_true)
         result.update(
             acc=cluster_accuracy(y_true, y_pred),
+            purity=cluster_purity(y_true, y_pred),
             nmi=float(skm.normalized_mutual_info_score(y_true, y_pred)),
             ari=float(skm.adjusted_rand_score(y_true, y_pred)),
         )
     else:
-        result.update(acc=None, nmi=None, ari=None)
+        result.update(acc=None, purity=None, nmi=None, ari=None)
     result.update(internal_metrics(features, y_pred, seed=seed))
     return result
 

@@ -275,6 +275,22 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     return model, history.history, throughput
 
 
+#: what each encoder kind's training loss is (the loss figure's axis)
+LOSS_NAMES = {"dense_autoencoder": "reconstruction loss", "conv_autoencoder": "reconstruction loss",
+              "contrastive": "NT-Xent loss (contrastive)"}
+
+
+def train_encoder(features, settings: dict, seed: int, image_shape=None, modality: str = "image"):
+    """Train the encoder of a config entry: an autoencoder (:func:`train_autoencoder`) or a
+    contrastive encoder (:func:`deepclust.contrastive.train_contrastive_encoder`). Returns
+    ``(model, history, throughput)``; :func:`embed` gives either model's embedding."""
+    if settings["kind"] == "contrastive":
+        from deepclust.contrastive import train_contrastive_encoder
+
+        return train_contrastive_encoder(features, settings, seed, image_shape, modality)
+    return train_autoencoder(features, settings, seed, image_shape)
+
+
 def predict_rows(model: keras.Model, features, batch_size: int = 1024) -> np.ndarray:
     """A model's output for every row, in batches; sparse input is densified per batch."""
     if is_sparse(features):

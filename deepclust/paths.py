@@ -28,6 +28,7 @@ FOLDERS = {
 MODELS = {
     "vectorizer": ("vectorized", "vectorizer.joblib"),
     "autoencoder": ("encoded", "autoencoder.keras"),
+    "contrastive_encoder": ("encoded", "contrastive_encoder.keras"),
     "reducer": ("reduced", "reducer.joblib"),
     "clusterer": ("run", "clusterer.joblib"),
     "dec": ("run", "dec.keras"),

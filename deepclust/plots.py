@@ -26,7 +26,7 @@ def _save(fig, path) -> None:
     save_figure(fig, path)
 
 
-def plot_loss_curve(history: dict, path, title: str) -> None:
+def plot_loss_curve(history: dict, path, title: str, ylabel: str = "reconstruction loss") -> None:
     """Training (and validation) loss per epoch, log scale."""
     fig, ax = plt.subplots(figsize=(6, 4))
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -37,7 +37,7 @@ def plot_loss_curve(history: dict, path, title: str) -> None:
         ax.axvline(best + 1, color="grey", ls=":", label=f"best epoch ({best + 1})")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("reconstruction loss")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)

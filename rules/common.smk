@@ -12,20 +12,23 @@ from snakemake.utils import validate
 # through the symlink scripts/deepclust (Snakemake puts a script's folder on sys.path).
 sys.path.insert(0, workflow.basedir)
 
-from deepclust.cluster import NEEDS_K
+from deepclust.cluster import needs_k
 from deepclust.datasets import text_cleaning
-from deepclust.paths import FOLDERS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
+from deepclust.paths import FOLDERS, MODELS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
 from deepclust.reduce import reducer_threads
 from deepclust.download import DownloadError
 from deepclust.sources import RECORD_SUFFIX, file_url_path, prepare_inputs, raw_files
 from deepclust.vectorizers import TEXT_VECTORIZER_KEYS
 from deepclust.config import (
+    AUTOENCODER_KINDS,
     NONE,
     ConfigError,
     check_config,
     describe_validation_error,
+    encoder_kind,
     has_labels,
     is_dec,
+    is_som,
     pipeline,
 )
 
@@ -45,12 +48,28 @@ except ConfigError as error:
     raise WorkflowError(f"Invalid config: {error}")
 
 
+# Autoencoders and contrastive encoders train in their own rules (rules/encode.smk).
+AUTOENCODERS = [
+    e for e in config["encoders"] if encoder_kind(config, e) in AUTOENCODER_KINDS
+]
+CONTRASTIVE_ENCODERS = [
+    e for e in config["encoders"] if encoder_kind(config, e) == "contrastive"
+]
+
 # DEC/IDEC pipelines have their own clustering rule (cluster_dec); the others use cluster.
 DEC_PIPELINES = [p for p in config["pipelines"] if is_dec(config, p)]
 FROZEN_PIPELINES = [p for p in config["pipelines"] if not is_dec(config, p)]
+# Self-organising maps are fitted by the cluster rule; they add figures (rules/som.smk).
+SOM_PIPELINES = [p for p in config["pipelines"] if is_som(config, p)]
 
 RESULTS = "results"
 DOWNLOADS = config["downloads"]
+
+# The model file each training rule writes (deepclust/paths.py MODELS).
+MODEL_FILES = {
+    "train_autoencoder": MODELS["autoencoder"][1],
+    "train_contrastive_encoder": MODELS["contrastive_encoder"][1],
+}
 
 # Where each rule's output, log and benchmark files go (templates: deepclust/paths.py).
 PATHS = {name: f"{RESULTS}/{folder}" for name, folder in FOLDERS.items()}
@@ -59,7 +78,8 @@ JOB_KEYS = {
     "prepare_dataset": "{dataset}",
     "vectorize_features": "{dataset}",
     "train_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
-    "embed_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
+    "train_contrastive_encoder": f"{{dataset}}/{SEEDED_ENCODER}",
+    "embed_features": f"{{dataset}}/{SEEDED_ENCODER}",
     "reduce_embedding": f"{{dataset}}/{SEEDED_REDUCTION}",
     "choose_k": f"{{dataset}}/{SEEDED_REDUCTION}",
     "project_2d": f"{{dataset}}/{SEEDED_REDUCTION}",
@@ -151,6 +171,19 @@ def download_source(wildcards):
     return {"source": path}
 
 
+def training_rule(encoder):
+    """The rule that trains a named encoder."""
+    if encoder_kind(config, encoder) == "contrastive":
+        return "train_contrastive_encoder"
+    return "train_autoencoder"
+
+
+def encoder_model(wildcards):
+    """The trained model file of the wildcards' encoder (either kind embeds alike)."""
+    name = MODEL_FILES[training_rule(wildcards.encoder)]
+    return f"{PATHS['encoded']}/{name}".format(**wildcards)
+
+
 def reducer_input(wildcards):
     return representation(wildcards.dataset, wildcards.encoder, NONE, wildcards.seed)
 
@@ -167,9 +200,8 @@ def _run_chain(wildcards):
 
 def needs_k_selection(dataset, clusterer):
     """True when K must be chosen by the elbow method for this dataset and clusterer."""
-    return (
-        k_setting(dataset, clusterer) == "auto"
-        and config["clusterers"][clusterer]["kind"] in NEEDS_K
+    return k_setting(dataset, clusterer) == "auto" and needs_k(
+        config["clusterers"][clusterer]
     )
 
 
@@ -208,6 +240,18 @@ def clustered_features(wildcards):
     return cluster_inputs(wildcards)["features"]
 
 
+def som_of_run(wildcards):
+    """The fitted map of a SOM run (its quantization and topographic errors go into
+    metrics.json); nothing for other pipelines."""
+    if not is_som(config, wildcards.pipeline):
+        return {}
+    return {
+        "som": run_file(
+            "clusterer.joblib", wildcards.dataset, wildcards.pipeline, wildcards.seed
+        )
+    }
+
+
 def view_of_run(wildcards):
     chain = _run_chain(wildcards)
     return f"{PATHS['view']}/view.npy".format(
@@ -230,7 +274,7 @@ def stage_benchmarks(dataset, pipeline_name, seed):
     )
     stages = {"prepare": "prepare_dataset", "vectorize": "vectorize_features"}
     if chain.encoder != NONE:
-        stages.update(train="train_autoencoder", embed="embed_autoencoder")
+        stages.update(train=training_rule(chain.encoder), embed="embed_features")
     if chain.reducer != NONE:
         stages["reduce"] = "reduce_embedding"
     if needs_k_selection(dataset, chain.clusterer):

@@ -1,5 +1,7 @@
-# Train an autoencoder once per (dataset, encoder settings, seed) and embed every row.
-# Every pipeline naming the same encoder shares these jobs.
+# Train an encoder once per (dataset, encoder settings, seed) and embed every row. Every
+# pipeline naming the same encoder shares these jobs. Autoencoders (dense, convolutional) and
+# contrastive encoders train in their own rules (their model files differ: DEC and IDEC start
+# from an autoencoder) with one script; embedding is the same for both.
 
 
 rule train_autoencoder:
@@ -21,6 +23,8 @@ rule train_autoencoder:
         log_path("train_autoencoder"),
     benchmark:
         benchmark_path("train_autoencoder")
+    wildcard_constraints:
+        encoder=_alternatives(AUTOENCODERS),
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
@@ -28,23 +32,54 @@ rule train_autoencoder:
         settings=lambda w: config["encoders"][w.encoder],
         seed=lambda w: int(w.seed),
     script:
-        "../scripts/train_autoencoder.py"
+        "../scripts/train_encoder.py"
 
 
-rule embed_autoencoder:
+rule train_contrastive_encoder:
     input:
-        model=rules.train_autoencoder.output.model,
+        features=rules.vectorize_features.output.features,
+        meta=rules.prepare_dataset.output.meta,
+    output:
+        model=f"{PATHS['encoded']}/contrastive_encoder.keras",
+        history=f"{PATHS['encoded']}/history.csv",
+        throughput=f"{PATHS['encoded']}/training.json",
+        figure=report(
+            f"{PATHS['encoded']}/loss.png",
+            caption="../report/loss_contrastive.rst",
+            category="{dataset}",
+            subcategory="encoder {encoder}",
+            labels={"figure": "contrastive loss", "seed": "{seed}"},
+        ),
+    log:
+        log_path("train_contrastive_encoder"),
+    benchmark:
+        benchmark_path("train_contrastive_encoder")
+    wildcard_constraints:
+        encoder=_alternatives(CONTRASTIVE_ENCODERS),
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: config["threads"]
+    params:
+        settings=lambda w: config["encoders"][w.encoder],
+        seed=lambda w: int(w.seed),
+    script:
+        "../scripts/train_encoder.py"
+
+
+rule embed_features:
+    input:
+        model=encoder_model,
         features=rules.vectorize_features.output.features,
     output:
         embedding=f"{PATHS['encoded']}/embedding.npy",
     log:
-        log_path("embed_autoencoder"),
+        log_path("embed_features"),
     benchmark:
-        benchmark_path("embed_autoencoder")
+        benchmark_path("embed_features")
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
     params:
         seed=lambda w: int(w.seed),
     script:
-        "../scripts/embed_autoencoder.py"
+        "../scripts/embed_features.py"

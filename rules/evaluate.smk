@@ -3,6 +3,7 @@
 
 rule evaluate:
     input:
+        unpack(som_of_run),
         clusters=rules.cluster.output.clusters,
         features=clustered_features,
         rows=f"{PATHS['prepared']}/rows.csv",

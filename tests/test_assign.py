@@ -14,10 +14,11 @@ from conftest import ROOT, run_workflow, tiny_config
 from deepclust.metrics import cluster_accuracy
 
 N_TRAIN = 1500  # digits rows 0..1499 train the pipelines; rows 1500..1796 are new data
-PIPELINES = ["kmeans", "ae_kmeans", "n2d", "dec", "idec"]  # DBSCAN/HDBSCAN: test_cluster.py
+# DBSCAN/HDBSCAN: test_cluster.py
+PIPELINES = ["kmeans", "ae_kmeans", "n2d", "dec", "idec", "ae_som"]
 #: pipelines whose command output must equal their clusters.csv on the training rows
 #: (UMAP places re-submitted rows by transform, close to but not exactly where fit put them)
-EXACT = ["kmeans", "ae_kmeans", "dec", "idec"]
+EXACT = ["kmeans", "ae_kmeans", "dec", "idec", "ae_som"]
 
 
 def _config(max_rows=N_TRAIN, pipelines=PIPELINES):

@@ -28,7 +28,7 @@ def test_first_run_shares_one_training_job_per_seed(tiny_run):
     _, result = tiny_run
     jobs = planned_jobs(result.stdout + result.stderr)
     assert jobs["train_autoencoder"] == len(SEEDS)  # 5 pipelines use 'ae'
-    assert jobs["embed_autoencoder"] == len(SEEDS)
+    assert jobs["embed_features"] == len(SEEDS)
     assert jobs["reduce_embedding"] == 2 * len(SEEDS)  # umap (3 pipelines) + isomap (1)
     assert jobs["prepare_dataset"] == 1 and jobs["vectorize_features"] == 1
     assert jobs["cluster"] == jobs["evaluate"] == jobs["plot_clusters"] == 6 * len(SEEDS)
@@ -78,7 +78,7 @@ def test_job_logs_hold_no_harmless_tensorflow_errors(tiny_run):
     """TensorFlow's start-up lines (`E0000 ... failed call to cuInit`, ...) are kept out."""
     workdir, _ = tiny_run
     logs = sorted((workdir / "results/logs").glob("*_autoencoder/digits/ae/seed*.log"))
-    assert len(logs) == 2 * len(SEEDS)  # train_autoencoder and embed_autoencoder
+    assert len(logs) == 2 * len(SEEDS)  # train_autoencoder and embed_features
     for log in logs:
         text = log.read_text()
         assert "done in" in text

@@ -1,4 +1,5 @@
-"""Train an autoencoder; save the model, its history (CSV), its speed (JSON) and the loss curve."""
+"""Train an encoder (autoencoder or contrastive); save the model, its history (CSV), its speed
+(JSON) and the loss curve."""
 
 import json
 
@@ -6,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from deepclust.atomic import atomic_path
-from deepclust.datasets import read_image_shape
 from deepclust.features import load_matrix
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
@@ -14,12 +14,14 @@ from deepclust.seeding import seed_everything
 with logged(snakemake):
     seed = snakemake.params.seed
     seed_everything(seed, tensorflow=True, threads=snakemake.threads)
-    from deepclust.models import train_autoencoder
+    from deepclust.models import LOSS_NAMES, train_encoder
     from deepclust.plots import plot_loss_curve
 
-    image_shape = read_image_shape(snakemake.input.meta)
-    model, history, throughput = train_autoencoder(load_matrix(snakemake.input.features),
-                                                   snakemake.params.settings, seed, image_shape)
+    settings = snakemake.params.settings
+    with open(snakemake.input.meta) as fh:
+        meta = json.load(fh)
+    model, history, throughput = train_encoder(load_matrix(snakemake.input.features), settings,
+                                               seed, meta.get("image_shape"), meta["modality"])
     with atomic_path(snakemake.output.model) as tmp:
         model.save(tmp)
     with open(snakemake.output.throughput, "w") as fh:
@@ -29,4 +31,5 @@ with logged(snakemake):
     frame.to_csv(snakemake.output.history, index=False)
     w = snakemake.wildcards
     plot_loss_curve(history, snakemake.output.figure,
-                    f"Autoencoder '{w.encoder}' on {w.dataset}, seed {seed}")
+                    f"Encoder '{w.encoder}' ({settings['kind']}) on {w.dataset}, seed {seed}",
+                    ylabel=LOSS_NAMES.get(settings["kind"], "reconstruction loss"))
