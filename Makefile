@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench bench-dec browser
+.PHONY: install run report test lint clean bench bench-dec bench-som bench-contrastive browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -62,3 +62,11 @@ bench: install
 
 bench-dec: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-dec --keep-workdir --merge
+
+# Self-organising maps and the contrastive encoder (issue 14): MNIST-test, USPS, Amazon items
+bench-som: install
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-som --keep-workdir --merge
+
+bench-contrastive: install
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-contrastive \
+	  --keep-workdir --merge

@@ -21,7 +21,8 @@ from deepclust.config import deep_merge
 from deepclust.leaderboard import STAGES
 
 #: what a run record in results.json holds, in this order
-RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "seconds", "peak_rss_mb"]
+RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "silhouette", "seconds",
+            "peak_rss_mb"]
 
 
 def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5) -> float:
@@ -146,8 +147,8 @@ def summarize(runs: list[dict]) -> list[dict]:
     rows = []
     for (dataset, pipeline), group in groups.items():
         row = {"dataset": dataset, "pipeline": pipeline, "seeds": [r["seed"] for r in group]}
-        for key in ("acc", "nmi", "ari", "peak_rss_mb"):
-            row[key] = _stats(r[key] for r in group)
+        for key in ("acc", "nmi", "ari", "silhouette", "peak_rss_mb"):
+            row[key] = _stats(r.get(key) for r in group)
         row["total_s"] = _stats(r["seconds"]["total"] for r in group)
         row["stage_s"] = {stage: float(np.median([r["seconds"][stage] for r in group]))
                           for stage in STAGES if all(stage in r["seconds"] for r in group)}
@@ -178,12 +179,14 @@ def results_markdown(results: dict, notes: str = "") -> str:
              "evaluate; shared jobs counted in every seed) from Snakemake's benchmark files.",
              "",
              "| dataset | pipeline | seeds | ACC mean | std | min | max | NMI mean | std | min "
-             "| max | ARI mean | std | min | max | seconds mean | std | min | max | peak RSS MB |",
-             "|" + "---|" * 20]
+             "| max | ARI mean | std | min | max | silhouette mean | seconds mean | std | min "
+             "| max | peak RSS MB |",
+             "|" + "---|" * 21]
     for row in summary:
         cells = [row["dataset"], row["pipeline"], str(len(row["seeds"]))]
         cells += _fmt(row["acc"], 3) + _fmt(row["nmi"], 3) + _fmt(row["ari"], 3)
-        cells += _fmt(row["total_s"], 0) + [f"{row['peak_rss_mb']['max']:.0f}"]
+        cells += _fmt(row["silhouette"], 3)[:1] + _fmt(row["total_s"], 0)
+        cells += [f"{row['peak_rss_mb']['max']:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Median seconds per stage", "",
               "| dataset | pipeline | " + " | ".join(STAGES) + " |",
@@ -199,9 +202,10 @@ def results_markdown(results: dict, notes: str = "") -> str:
         stages = [f"{s[stage]:.0f}" if stage in s else "–"
                   for stage in ("train", "reduce", "cluster")]
         memory = f"{run['peak_rss_mb']:.0f}" if run["peak_rss_mb"] else "–"
-        lines.append(f"| {run['dataset']} | {run['pipeline']} | {run['seed']} | {run['acc']:.4f} "
-                     f"| {run['nmi']:.4f} | {run['ari']:.4f} | {s['total']:.0f} | "
-                     + " | ".join(stages) + f" | {memory} |")
+        scores = " | ".join("–" if run[k] is None else f"{run[k]:.4f}"  # unlabelled: –
+                            for k in ("acc", "nmi", "ari"))
+        lines.append(f"| {run['dataset']} | {run['pipeline']} | {run['seed']} | {scores} "
+                     f"| {s['total']:.0f} | " + " | ".join(stages) + f" | {memory} |")
     lines += ["", "## Throughput", "",
               f"- Dense float32 matrix multiply (2048 x 2048, TensorFlow): "
               f"{results['matmul_gflops']:.1f} GFLOP/s.",

@@ -34,6 +34,10 @@ def _cluster_edges(node_labels):
 
 
 def _grid_axes(ax, rows: int, cols: int) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("SOM column")
     ax.set_ylabel("SOM row")
     ax.set_xlim(-0.5, cols - 0.5)
@@ -59,7 +63,7 @@ def plot_umatrix(model, path, title: str, labels=None, class_names=None) -> None
     per_node = model.node_clusters == "per_node"
     borders = "" if per_node else "; red lines: cluster borders"
     side = max(rows, cols)
-    fig, ax = plt.subplots(figsize=(min(13, 3 + 0.4 * cols), min(12, 1.5 + 0.4 * rows)))
+    fig, ax = plt.subplots(figsize=(min(15, 3 + 0.5 * cols), min(14, 1.5 + 0.5 * rows)))
     image = ax.imshow(umatrix, cmap="bone_r", vmin=0, vmax=1, interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04,
                  label="mean distance to neighbouring nodes (scaled)")
@@ -67,7 +71,7 @@ def plot_umatrix(model, path, title: str, labels=None, class_names=None) -> None
         for xs, ys in _cluster_edges(node_labels):
             ax.plot(xs, ys, color="#d62728", lw=2.2, solid_capstyle="round")
     palette = plt.get_cmap("tab10" if node_labels.max() < 10 else "tab20")
-    fontsize = max(5, min(10, int(120 / side)))
+    fontsize = max(5, min(10, int(170 / side)))
     for r in range(rows):
         for c in range(cols):
             if hits[r, c] and marks[r * cols + c]:

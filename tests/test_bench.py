@@ -42,7 +42,8 @@ def test_bench_config_points_every_url_at_the_data_folder(tmp_path):
 def test_run_record_has_exactly_the_published_schema():
     record = run_record(_run("n2d", 0, 0.95, 200.123456))
     assert list(record) == RUN_KEYS
-    assert record["seconds"]["total"] == 200.12 and "silhouette" not in record
+    assert record["seconds"]["total"] == 200.12 and record["silhouette"] == 0.5
+    assert "n_clusters" not in record
 
 
 def test_summarize_gives_mean_std_min_max_over_seeds():
@@ -112,7 +113,8 @@ def test_machine_description_names_cores_and_memory():
 
 def test_bench_dec_runs_dec_and_idec_on_the_autoencoders_n2d_trained():
     config, phases = load_bench_config(ROOT)
-    assert {p["command"] for p in phases} == {"bench", "bench-dec"}
+    assert {p["command"] for p in phases} == {"bench", "bench-dec", "bench-som",
+                                               "bench-contrastive"}
     n2d = next(p["run"] for p in phases if p["run"]["pipelines"] == ["n2d"])
     chains = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]:
               (config["pipelines"][name]["encoder"], tuple(p["run"]["seeds"]))
@@ -141,3 +143,16 @@ def test_render_rewrites_results_md_from_results_json_without_running(tmp_path):
     assert "What made N2D on MNIST-test good and stable" in md  # bench/NOTES.md is appended
     assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "results.json"]
     assert "wrote" in done.stdout
+
+
+def test_results_markdown_shows_unlabelled_runs_with_dashes_and_their_silhouette():
+    unlabelled = dict(_run("ae_som", 0, 0.5, 60), dataset="amazon-cellphones",
+                      acc=None, nmi=None, ari=None, silhouette=0.31)
+    results = {"date": "2026-11-25", "machine": "m", "matmul_gflops": 100.0,
+               "autoencoder_gflops": 60.0, "autoencoder_samples_per_second": 3000,
+               "autoencoder_to_matmul": 0.6, "trainings": [], "commands": [],
+               "runs": [run_record(unlabelled)]}
+    markdown = results_markdown(results)
+    assert "| amazon-cellphones | ae_som | 0 | – | – | – | 60 |" in markdown
+    assert "| amazon-cellphones | ae_som | 1 | nan | nan | nan | nan |" in markdown
+    assert "| 0.310 | 60 |" in markdown  # silhouette mean, then seconds
