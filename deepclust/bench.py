@@ -157,7 +157,9 @@ def summarize(runs: list[dict]) -> list[dict]:
 
 
 def _fmt(stats: dict, digits: int) -> list[str]:
-    return [f"{stats[k]:.{digits}f}" for k in ("mean", "std", "min", "max")]
+    """mean, std, min, max; "–" where nothing was measured (ACC of unlabelled data)."""
+    return ["–" if np.isnan(stats[k]) else f"{stats[k]:.{digits}f}"
+            for k in ("mean", "std", "min", "max")]
 
 
 def results_markdown(results: dict, notes: str = "") -> str:

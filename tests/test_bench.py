@@ -154,5 +154,5 @@ def test_results_markdown_shows_unlabelled_runs_with_dashes_and_their_silhouette
                "runs": [run_record(unlabelled)]}
     markdown = results_markdown(results)
     assert "| amazon-cellphones | ae_som | 0 | – | – | – | 60 |" in markdown
-    assert "| amazon-cellphones | ae_som | 1 | nan | nan | nan | nan |" in markdown
+    assert "| amazon-cellphones | ae_som | 1 | – | – | – | – |" in markdown
     assert "| 0.310 | 60 |" in markdown  # silhouette mean, then seconds
