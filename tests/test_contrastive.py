@@ -56,7 +56,8 @@ def _image_rows(n=8, size=12):
 
 
 CASES = {
-    "image": (_image_rows(), {"shift": 0.1, "rotation": 10, "crop": 0.3, "noise": 0.05},
+    "image": (_image_rows(), {"shift": 0.1, "rotation": 10, "shear": 0.3, "crop": 0.3,
+                              "stroke": 0.5, "noise": 0.05},
               (12, 12)),
     "tabular": (np.random.default_rng(0).normal(size=(8, 20)).astype(np.float32),
                 {"mask": 0.3, "noise": 0.1}, None),
