@@ -77,7 +77,8 @@ def test_every_job_writes_a_log_and_a_benchmark(tiny_run):
 def test_job_logs_hold_no_harmless_tensorflow_errors(tiny_run):
     """TensorFlow's start-up lines (`E0000 ... failed call to cuInit`, ...) are kept out."""
     workdir, _ = tiny_run
-    logs = sorted((workdir / "results/logs").glob("*_autoencoder/digits/ae/seed*.log"))
+    logs = [log for rule in ("train_autoencoder", "embed_features")
+            for log in sorted((workdir / "results/logs" / rule / "digits/ae").glob("seed*.log"))]
     assert len(logs) == 2 * len(SEEDS)  # train_autoencoder and embed_features
     for log in logs:
         text = log.read_text()
