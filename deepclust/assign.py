@@ -146,13 +146,16 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
     chain = pipeline(config, pipeline_name)
     keys = dict(dataset=dataset, encoder=chain.encoder, reducer=chain.reducer,
                 pipeline=pipeline_name, seed=seed)
+    # the encoder's model file by its kind (either kind embeds alike)
+    encoder = None if chain.encoder == NONE or is_dec(config, pipeline_name) else (
+        "contrastive_encoder" if encoder_kind(config, chain.encoder) == "contrastive"
+        else "autoencoder")
     needed = ["vectorizer"]
     if is_dec(config, pipeline_name):
         needed.append("dec")
     else:
-        if chain.encoder != NONE:  # its model file by its kind (either embeds alike)
-            needed.append("contrastive_encoder" if encoder_kind(config, chain.encoder)
-                          == "contrastive" else "autoencoder")
+        if encoder:
+            needed.append(encoder)
         if chain.reducer != NONE:
             needed.append("reducer")
         needed.append("clusterer")
@@ -175,8 +178,6 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         return place(loaded, new, q.argmax(axis=1),
                      pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])]))
     representation = features
-    encoder = next((name for name in ("autoencoder", "contrastive_encoder") if name in paths),
-                   None)
     if encoder:
         from deepclust.models import embed, load_autoencoder
 

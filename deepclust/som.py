@@ -164,12 +164,11 @@ class SOMClusterer(ClusterMixin, BaseEstimator):
         """Cluster of each node (flat), by :attr:`node_clusters`."""
         weights = self.weights_.reshape(-1, self.weights_.shape[-1])
         hits = self.hits_.ravel()
+        held = np.flatnonzero(hits)
         if self.node_clusters == "per_node":  # clusters 0.. over the nodes that hold rows
-            held = np.flatnonzero(hits)
             labels = np.full(len(hits), -1, dtype=np.int64)
             labels[held] = np.arange(len(held))
             return self._nearest_held(weights, labels)
-        held = np.flatnonzero(hits)
         k = int(self.n_clusters)
         if k > len(held):
             raise ValueError(f"K={k} is larger than the number of SOM nodes that hold rows "

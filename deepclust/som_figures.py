@@ -5,18 +5,16 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import patheffects
 
+from deepclust.metrics import majority_class
 from deepclust.plots import plt, save_figure
 
 
 def node_majorities(nodes, labels, n_nodes: int, class_names=None) -> list[str]:
     """Per node (flat index), the most frequent class of the rows it holds ('' if none)."""
     marks = [""] * n_nodes
-    nodes, labels = np.asarray(nodes), np.asarray(labels)
+    nodes = np.asarray(nodes)
     for node in np.unique(nodes):
-        values, counts = np.unique(labels[nodes == node], return_counts=True)
-        top = values[np.argmax(counts)]
-        marks[int(node)] = str(class_names[int(top)]) if class_names is not None \
-            and 0 <= int(top) < len(class_names) else str(top)
+        marks[int(node)] = majority_class(labels, np.flatnonzero(nodes == node), class_names)[0]
     return marks
 
 
