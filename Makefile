@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench bench-dec bench-som bench-contrastive browser
+.PHONY: install run report test lint clean bench bench-dec bench-som bench-contrastive bench-isa browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -16,6 +16,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# the library deepclust/ as an installed (editable) package: rule scripts, the Snakefile,
+	# tests and bench import it from any folder (its dependencies are the pins above)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(STAMP)
@@ -70,3 +73,8 @@ bench-som: install
 bench-contrastive: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-contrastive \
 	  --keep-workdir --merge
+
+# How much N2D on digits moves with TensorFlow's CPU kernels (oneDNN instruction-set caps,
+# seeds 0-4; bench/NOTES.md "Reproducibility across CPUs"): bench/isa_spread.json, ISA_SPREAD.md
+bench-isa: install
+	$(BIN)/python bench/isa_spread.py --cores $(CORES)

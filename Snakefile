@@ -18,6 +18,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/resources.smk"
 include: "rules/download.smk"
 include: "rules/prepare.smk"
 include: "rules/encode.smk"
@@ -30,6 +31,15 @@ include: "rules/views.smk"
 include: "rules/profile.smk"
 include: "rules/explain.smk"
 include: "rules/leaderboard_report.smk"
+
+
+# Jobs that run where Snakemake runs, never on a cluster node: downloads (compute nodes often
+# have no internet) and the few-second summaries of the whole config.
+localrules:
+    all,
+    download,
+    leaderboard,
+    plot_leaderboard,
 
 
 rule all:

@@ -22,10 +22,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from deepclust.bench import (  # noqa: E402
+from deepclust.bench import (
     load_bench_config,
     machine_description,
     merge_results,
@@ -34,6 +31,8 @@ from deepclust.bench import (  # noqa: E402
     results_markdown,
     run_record,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def parse_args(argv=None):

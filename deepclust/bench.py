@@ -19,6 +19,7 @@ import yaml
 
 from deepclust.config import deep_merge
 from deepclust.leaderboard import STAGES
+from deepclust.machine import cpu_model_and_flags
 
 #: what a run record in results.json holds, in this order
 RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "silhouette", "seconds",
@@ -53,17 +54,7 @@ def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5)
 
 def machine_description() -> str:
     """CPU model, cores, memory, OS and the versions that matter for speed."""
-    cpu = platform.processor() or platform.machine()
-    flags = set()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name") and cpu in ("", platform.machine()):
-                    cpu = line.split(":", 1)[1].strip()
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    cpu, flags = cpu_model_and_flags()
     simd = "/".join(f for f in ("avx512f", "avx2", "fma") if f in flags)
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

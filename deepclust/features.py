@@ -138,6 +138,25 @@ def _load_matrix(path):
     return sp.load_npz(path).tocsr()
 
 
+def matrix_shape(path) -> tuple[int, ...]:
+    """The shape of a matrix written by :func:`save_matrix` (or a ``.npy`` array), read from
+    the file's headers without loading the data."""
+    if str(path).endswith(".npy"):
+        return tuple(np.load(path, mmap_mode="r").shape)
+    with np.load(path, allow_pickle=False) as npz:
+        if "shape" in npz.files:  # scipy sparse
+            return tuple(int(n) for n in npz["shape"])
+        with npz.zip.open("dense.npy") as member:
+            major, _ = np.lib.format.read_magic(member)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if major == 1
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, _ = read_header(member)
+    return tuple(shape)
+
+
 def load_matrix(path):
     """A matrix written by :func:`save_matrix` (dense ndarray or scipy CSR), or a ``.npy`` array."""
     return load_model_file(path, _load_matrix)

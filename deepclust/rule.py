@@ -44,9 +44,9 @@ def logged(snakemake):
     Redirects stdout/stderr, also of C/C++ libraries such as TensorFlow;
     Python ``logging`` goes there too, one timestamped line per message, so
     epoch-by-epoch progress shows in the log while the job runs. The log opens
-    with the job's rule, wildcards, inputs and outputs and closes with its
-    duration. An exception is logged with its traceback and re-raised, so the
-    job fails (and Snakemake removes its outputs).
+    with the job's rule, wildcards, inputs and outputs (and, on SLURM, the job id and
+    node) and closes with its duration. An exception is logged with its traceback and
+    re-raised, so the job fails (and Snakemake removes its outputs).
 
     Everything goes through a pipe to a small filter process that leaves out
     TensorFlow's :data:`HARMLESS` start-up lines and writes the rest to the log in
@@ -76,6 +76,10 @@ def logged(snakemake):
         log.info("wildcards: %s", dict(snakemake.wildcards.items()))
         log.info("input: %s", list(snakemake.input))
         log.info("output: %s", list(snakemake.output))
+        if os.environ.get("SLURM_JOB_ID"):  # which cluster job wrote this log, and where
+            log.info("SLURM job %s on %s (%s CPUs)", os.environ["SLURM_JOB_ID"],
+                     os.environ.get("SLURMD_NODENAME", "?"),
+                     os.environ.get("SLURM_CPUS_PER_TASK", "?"))
         start = time.perf_counter()
         try:
             yield

@@ -19,6 +19,8 @@ rule choose_k:
         benchmark_path("choose_k")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("choose_k"),
     params:
         k_range=lambda w: config["datasets"][w.dataset]["k_range"],
         method=lambda w: config["datasets"][w.dataset]["k_selection"],
@@ -39,8 +41,12 @@ rule cluster:
         benchmark_path("cluster")
     wildcard_constraints:
         pipeline=_alternatives(FROZEN_PIPELINES),
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("cluster"),
     params:
         settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
         k=lambda w: k_setting(w.dataset, _run_chain(w).clusterer),
@@ -78,9 +84,13 @@ rule cluster_dec:
         benchmark_path("cluster_dec")
     wildcard_constraints:
         pipeline=_alternatives(DEC_PIPELINES),
+    group:
+        "run"
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
+    resources:
+        **job_resources("cluster_dec"),
     params:
         settings=lambda w: config["clusterers"][_run_chain(w).clusterer],
         k=lambda w: config["datasets"][w.dataset]["k"],

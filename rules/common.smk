@@ -3,14 +3,15 @@
 
 import os
 import re
-import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-# The shared library (deepclust/) sits beside the Snakefile. Rule scripts import it
-# through the symlink scripts/deepclust (Snakemake puts a script's folder on sys.path).
-sys.path.insert(0, workflow.basedir)
+# The shared library (deepclust/) is an installed package: `pip install -e .` into the venv
+# (Makefile) and into each conda env by envs/*.post-deploy.sh, which Snakemake runs from the
+# working directory; it finds the workflow folder (the package) in this variable, which the
+# workflow sets (so no envvars directive: the user provides nothing).
+os.environ.update(DEEPCLUST_WORKFLOW_DIR=workflow.basedir)
 
 from deepclust.cluster import needs_k
 from deepclust.datasets import text_cleaning
@@ -248,6 +249,20 @@ def som_of_run(wildcards):
     return {
         "som": run_file(
             "clusterer.joblib", wildcards.dataset, wildcards.pipeline, wildcards.seed
+        )
+    }
+
+
+def encoder_training_of_run(wildcards):
+    """The training record (training.json) of a run's encoder: metrics.json records the
+    machine that trained it (encoder_machine); nothing for pipelines without an encoder.
+    """
+    encoder = _run_chain(wildcards).encoder
+    if encoder == NONE:
+        return {}
+    return {
+        "training": f"{PATHS['encoded']}/training.json".format(
+            dataset=wildcards.dataset, encoder=encoder, seed=wildcards.seed
         )
     }
 

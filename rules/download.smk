@@ -20,6 +20,8 @@ rule download:
         ),
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("download"),
     params:
         key=lambda w: downloaded_file(w)[0],
         entry=lambda w: downloaded_file(w)[1],

@@ -28,6 +28,8 @@ rule train_autoencoder:
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
+    resources:
+        **job_resources("train_autoencoder", gpu=encoder_gpus),
     params:
         settings=lambda w: config["encoders"][w.encoder],
         seed=lambda w: int(w.seed),
@@ -59,6 +61,8 @@ rule train_contrastive_encoder:
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
+    resources:
+        **job_resources("train_contrastive_encoder", gpu=encoder_gpus),
     params:
         settings=lambda w: config["encoders"][w.encoder],
         seed=lambda w: int(w.seed),
@@ -79,6 +83,8 @@ rule embed_features:
     conda:
         "../envs/tensorflow.yaml"
     threads: config["threads"]
+    resources:
+        **job_resources("embed_features"),
     params:
         seed=lambda w: int(w.seed),
     script:

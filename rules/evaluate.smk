@@ -4,6 +4,7 @@
 rule evaluate:
     input:
         unpack(som_of_run),
+        unpack(encoder_training_of_run),
         clusters=rules.cluster.output.clusters,
         features=clustered_features,
         rows=f"{PATHS['prepared']}/rows.csv",
@@ -13,8 +14,12 @@ rule evaluate:
         log_path("evaluate"),
     benchmark:
         benchmark_path("evaluate")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("evaluate"),
     params:
         seed=lambda w: int(w.seed),
     script:
@@ -39,8 +44,12 @@ rule plot_clusters:
         log_path("plot_clusters"),
     benchmark:
         benchmark_path("plot_clusters")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_clusters"),
     params:
         method=config["figures"]["view"],
     script:
@@ -64,7 +73,11 @@ rule plot_confusion_matrix:
         log_path("plot_confusion_matrix"),
     benchmark:
         benchmark_path("plot_confusion_matrix")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_confusion_matrix"),
     script:
         "../scripts/plot_confusion_matrix.py"

@@ -28,6 +28,8 @@ rule keep_documents:
         benchmark_path("keep_documents")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("keep_documents"),
     params:
         modality=lambda w: config["datasets"][w.dataset]["modality"],
         source=lambda w: config["datasets"][w.dataset]["source"],
@@ -66,8 +68,12 @@ rule cluster_terms:
         log_path("cluster_terms"),
     benchmark:
         benchmark_path("cluster_terms")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("cluster_terms"),
     params:
         n_terms=10,
         method="chi2",
@@ -95,8 +101,12 @@ rule plot_examples:
         log_path("plot_examples"),
     benchmark:
         benchmark_path("plot_examples")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_examples"),
     params:
         seed=lambda w: int(w.seed),
         n_nearest=6,

@@ -27,6 +27,8 @@ rule leaderboard:
         benchmark_path("leaderboard")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("leaderboard"),
     params:
         runs=leaderboard_runs(),
     script:

@@ -27,6 +27,8 @@ rule plot_leaderboard:
         benchmark_path("plot_leaderboard")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_leaderboard"),
     script:
         "../scripts/plot_leaderboard.py"
 

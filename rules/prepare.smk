@@ -14,6 +14,8 @@ rule prepare_dataset:
         benchmark_path("prepare_dataset")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("prepare_dataset"),
     params:
         modality=lambda w: config["datasets"][w.dataset]["modality"],
         source=lambda w: config["datasets"][w.dataset]["source"],
@@ -37,6 +39,8 @@ rule vectorize_features:
         benchmark_path("vectorize_features")
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("vectorize_features"),
     params:
         modality=lambda w: config["datasets"][w.dataset]["modality"],
         settings=lambda w: vectorizer_settings(w.dataset),

@@ -29,8 +29,12 @@ rule profile_clusters:
         log_path("profile_clusters"),
     benchmark:
         benchmark_path("profile_clusters")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("profile_clusters"),
     script:
         "../scripts/profile_clusters.py"
 

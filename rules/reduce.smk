@@ -14,6 +14,8 @@ rule reduce_embedding:
     conda:
         "../envs/umap.yaml"
     threads: lambda w: reducer_threads(config["reducers"][w.reducer], config["threads"])
+    resources:
+        **job_resources("reduce_embedding"),
     params:
         settings=lambda w: config["reducers"][w.reducer],
         seed=lambda w: int(w.seed),
@@ -32,6 +34,8 @@ rule project_2d:
         benchmark_path("project_2d")
     conda:
         "../envs/umap.yaml"
+    resources:
+        **job_resources("project_2d"),
     params:
         method=config["figures"]["view"],
         seed=lambda w: int(w.seed),

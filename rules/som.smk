@@ -31,8 +31,12 @@ rule plot_som:
         benchmark_path("plot_som")
     wildcard_constraints:
         pipeline=_alternatives(SOM_PIPELINES),
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_som"),
     script:
         "../scripts/plot_som.py"
 

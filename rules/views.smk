@@ -16,6 +16,8 @@ rule project_3d:
         benchmark_path("project_3d")
     conda:
         "../envs/umap.yaml"
+    resources:
+        **job_resources("project_3d"),
     params:
         method=lambda w: view3d_method(w.encoder, w.reducer),
         seed=lambda w: int(w.seed),
@@ -47,8 +49,12 @@ rule plot_3d:
         log_path("plot_3d"),
     benchmark:
         benchmark_path("plot_3d")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_3d"),
     params:
         axes=view3d_axes,
     script:
@@ -70,8 +76,12 @@ rule plot_feature_views:
         log_path("plot_feature_views"),
     benchmark:
         benchmark_path("plot_feature_views")
+    group:
+        "run"
     conda:
         "../envs/core.yaml"
+    resources:
+        **job_resources("plot_feature_views"),
     params:
         columns=lambda w: config["datasets"][w.dataset]["color_by"],
         view_method=config["figures"]["view"],

@@ -8,6 +8,7 @@ import pandas as pd
 
 from deepclust.atomic import atomic_path
 from deepclust.features import load_matrix
+from deepclust.machine import machine_info
 from deepclust.rule import logged
 from deepclust.seeding import seed_everything
 
@@ -25,7 +26,8 @@ with logged(snakemake):
     with atomic_path(snakemake.output.model) as tmp:
         model.save(tmp)
     with open(snakemake.output.throughput, "w") as fh:
-        json.dump(dict(throughput, seed=seed, threads=snakemake.threads), fh, indent=2)
+        json.dump(dict(throughput, seed=seed, threads=snakemake.threads, machine=machine_info()),
+                  fh, indent=2)
     frame = pd.DataFrame(history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame.to_csv(snakemake.output.history, index=False)

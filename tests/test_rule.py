@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT
 from deepclust.rule import logged
 
 
@@ -87,7 +86,6 @@ def test_what_a_job_printed_before_it_crashed_still_reaches_the_log(tmp_path):
     code = f"""
 import os, sys
 from types import SimpleNamespace
-sys.path.insert(0, {str(ROOT)!r})
 from deepclust.rule import logged
 job = SimpleNamespace(log=[{str(log)!r}], rule="train", wildcards={{}}, input=[], output=[])
 with logged(job):

@@ -1,0 +1,139 @@
+"""The workflow on a real single-node SLURM cluster (tests/slurm_cluster.py), through the
+README's command: every job that is not a local rule goes through sbatch, the results equal a
+local run's byte for byte, and a job that can never start fails the run at once.
+
+The cluster needs root and Debian's packages: the test installs them with apt-get when they
+are missing, and skips (saying why) only where that is impossible.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SNAKEFILE, ROOT, planned_jobs, run_workflow, write_config
+from slurm_cluster import SlurmCluster, Unavailable
+
+pytestmark = pytest.mark.workflow
+
+#: the README's SLURM command (README "Running on SLURM"), after `.venv/bin/snakemake`
+SLURM_COMMAND = ["--profile", "profiles/slurm", "--slurm-status-command", "squeue",
+                 "--slurm-init-seconds-before-status-checks", "5"]
+#: rules that run where Snakemake runs (Snakefile `localrules`)
+LOCAL_RULES = {"all", "download", "leaderboard", "plot_leaderboard"}
+SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) "
+                       r"\(log: \S*/slurm_logs/(rule|group)_(\w+?)/")
+
+
+def small_config() -> dict:
+    """One raw and one autoencoder pipeline on digits: every kind of job, few of them."""
+    return {
+        "run": {"datasets": ["digits"], "pipelines": ["kmeans", "ae_kmeans"], "seeds": [0]},
+        "encoders": {"ae": {"hidden_units": [64], "epochs": 3}},
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    try:
+        with SlurmCluster() as running:
+            yield running
+    except Unavailable as reason:
+        pytest.skip(f"no SLURM cluster for this test: {reason}")
+
+
+def snakemake_on_slurm(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The README's command, run from the repository (where profiles/ is), in ``workdir``."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
+               "--directory", str(workdir), *SLURM_COMMAND,
+               "--configfile", str(workdir / "config.yaml"), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1500)
+
+
+def submissions(log: str) -> list[tuple[str, list[str]]]:
+    """(SLURM job id, rules in the submission) of every sbatch, from Snakemake's output. A
+    group job's log folder is ``group_<group>_<rule>_<rule>...`` (rules in lexical order)."""
+    names = sorted(planned_jobs(log), key=len, reverse=True)
+    found = []
+    for job_id, kind, name in SUBMITTED.findall(log):
+        if kind == "rule":
+            found.append((job_id, [name]))
+            continue
+        rest, rules = name.split("_", 1)[1], []
+        while rest:
+            rule = next(n for n in names if rest == n or rest.startswith(n + "_"))
+            rules.append(rule)
+            rest = rest[len(rule) + 1:]
+        found.append((job_id, rules))
+    return found
+
+
+def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tmp_path):
+    config = small_config()
+    write_config(tmp_path / "slurm", config)
+    start = time.monotonic()
+    slurm = snakemake_on_slurm(tmp_path / "slurm")
+    slurm_seconds = time.monotonic() - start
+    log = slurm.stdout + slurm.stderr
+    assert slurm.returncode == 0, log[-5000:]
+
+    start = time.monotonic()
+    run_workflow(tmp_path / "local", config)
+    local_seconds = time.monotonic() - start
+    print(f"\nsmall config: SLURM {slurm_seconds:.0f} s, local --cores 2 {local_seconds:.0f} s")
+
+    # every job of a non-local rule went through sbatch exactly once (a run's evaluate and
+    # plot jobs together, as one group job), and the local rules ran here
+    jobs = planned_jobs(log)
+    submitted = submissions(log)
+    print(f"{len(submitted)} sbatch submissions for {sum(jobs.values())} jobs")
+    per_rule: dict[str, int] = {}
+    for _, rules in submitted:
+        for rule in rules:
+            per_rule[rule] = per_rule.get(rule, 0) + 1
+    expected = {rule: n for rule, n in jobs.items() if rule not in LOCAL_RULES}
+    assert per_rule == expected
+    assert any(len(rules) > 1 for _, rules in submitted), "no group job was submitted"
+    for rule in LOCAL_RULES & set(jobs):
+        assert f"localrule {rule}:" in log
+    # each job's own log names the SLURM job that ran it
+    job_ids = {job_id for job_id, _ in submitted}
+    logs = list((tmp_path / "slurm" / "results" / "logs").rglob("*.log"))
+    for path in logs:
+        rule = path.relative_to(tmp_path / "slurm" / "results" / "logs").parts[0]
+        match = re.search(r"SLURM job (\d+) on ", path.read_text())
+        if rule in LOCAL_RULES:
+            assert match is None, path
+        else:
+            assert match and match.group(1) in job_ids, f"{path} names no submitted job"
+    assert len(logs) == sum(n for rule, n in jobs.items() if rule != "all")
+
+    # the same bytes as the local run
+    compared = 0
+    for name in ("clusters.csv", "metrics.json"):
+        for path in sorted((tmp_path / "slurm" / "results").rglob(name)):
+            twin = tmp_path / "local" / path.relative_to(tmp_path / "slurm")
+            assert path.read_bytes() == twin.read_bytes(), f"{path.name} differs: {path}"
+            compared += 1
+    assert compared == 4
+
+
+def test_a_job_that_can_never_start_fails_the_run_at_once(cluster, tmp_path):
+    write_config(tmp_path, small_config())
+    start = time.monotonic()
+    result = snakemake_on_slurm(
+        tmp_path, "--set-threads", "train_autoencoder=64",
+        "--set-resources", "cluster:mem_mb=99000000")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert time.monotonic() - start < 300
+    assert "these jobs can never start on this SLURM cluster, so nothing was submitted" in log
+    assert re.search(r"rule train_autoencoder: asks 64 of CPUs \(the largest node has \d+\) "
+                     r"in partition 'debug'", log), log[-3000:]
+    assert re.search(r"group run \(cluster, evaluate, .*\): asks .*99000000 MB of memory", log)
+    assert "submitted with SLURM jobid" not in log
