@@ -4,6 +4,22 @@
 # from an autoencoder) with one script; embedding is the same for both.
 
 
+# A training job runs in envs/tensorflow-gpu.yaml (TensorFlow with CUDA) when its encoder says
+# `gpu: true`, and asks SLURM for one GPU (job_resources' gpu=encoder_gpus).
+TENSORFLOW_ENVS = {
+    False: "../envs/tensorflow.yaml",
+    True: "../envs/tensorflow-gpu.yaml",
+}
+
+
+def tensorflow_env(wildcards):
+    return TENSORFLOW_ENVS[bool(encoder_gpus(wildcards))]
+
+
+#: every env tensorflow_env can return (tests/test_envs.py checks each of them)
+tensorflow_env.choices = list(TENSORFLOW_ENVS.values())
+
+
 rule train_autoencoder:
     input:
         features=rules.vectorize_features.output.features,
@@ -26,7 +42,7 @@ rule train_autoencoder:
     wildcard_constraints:
         encoder=_alternatives(AUTOENCODERS),
     conda:
-        "../envs/tensorflow.yaml"
+        tensorflow_env
     threads: config["threads"]
     resources:
         **job_resources("train_autoencoder", gpu=encoder_gpus),
@@ -59,7 +75,7 @@ rule train_contrastive_encoder:
     wildcard_constraints:
         encoder=_alternatives(CONTRASTIVE_ENCODERS),
     conda:
-        "../envs/tensorflow.yaml"
+        tensorflow_env
     threads: config["threads"]
     resources:
         **job_resources("train_contrastive_encoder", gpu=encoder_gpus),

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.atomic import atomic_path
+from deepclust.devices import select_device
 from deepclust.features import load_matrix
 from deepclust.machine import machine_info
 from deepclust.rule import logged
@@ -15,10 +16,13 @@ from deepclust.seeding import seed_everything
 with logged(snakemake):
     seed = snakemake.params.seed
     seed_everything(seed, tensorflow=True, threads=snakemake.threads)
+    settings = snakemake.params.settings
+    device = select_device(settings.get("gpu", False),
+                           f"encoders.{snakemake.wildcards.encoder}")
+    print(f"training on: {device}")
     from deepclust.models import LOSS_NAMES, train_encoder
     from deepclust.plots import plot_loss_curve
 
-    settings = snakemake.params.settings
     with open(snakemake.input.meta) as fh:
         meta = json.load(fh)
     model, history, throughput = train_encoder(load_matrix(snakemake.input.features), settings,
@@ -26,7 +30,8 @@ with logged(snakemake):
     with atomic_path(snakemake.output.model) as tmp:
         model.save(tmp)
     with open(snakemake.output.throughput, "w") as fh:
-        json.dump(dict(throughput, seed=seed, threads=snakemake.threads, machine=machine_info()),
+        json.dump(dict(throughput, seed=seed, threads=snakemake.threads, device=device,
+                       machine=machine_info()),
                   fh, indent=2)
     frame = pd.DataFrame(history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))

@@ -22,7 +22,9 @@ from conftest import ROOT, SNAKEFILE
 def _pins(lines):
     pins = {}
     for line in lines:
-        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)==([^\s;]+)\s*", line)
+        # name[extras]==version  # comment
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)(?:\[[\w,\-]+\])?==([^\s;#]+)\s*(?:#.*)?",
+                             line)
         if match:
             pins[match.group(1).lower().replace("_", "-")] = match.group(2)
     return pins
@@ -50,8 +52,10 @@ def test_every_rule_has_a_conda_env_log_and_benchmark():
         name = rule.split(":", 1)[0]
         for directive in ("conda:", "log:", "benchmark:", "script:"):
             assert directive in rule, f"rule {name} has no {directive}"
-        env = re.search(r'conda:\s*"\.\./(envs/[^"]+)"', rule).group(1)
-        assert (ROOT / env).exists(), f"rule {name}: {env} does not exist"
+        env = re.search(r'conda:\s*(?:"\.\./(envs/[^"]+)"|(\w+)\n)', rule)
+        assert env, f"rule {name}: conda: names neither an env file nor a function"
+        if env.group(1):  # a function's envs are checked by the tests below
+            assert (ROOT / env.group(1)).exists(), f"rule {name}: {env.group(1)} does not exist"
 
 
 # --- what each rule's script imports, against what its env installs -------------------------
@@ -84,23 +88,26 @@ from snakemake.settings.types import ResourceSettings
 with SnakemakeApi() as api:
     workflow = api.workflow(ResourceSettings(), snakefile=Path(sys.argv[1]),
                             workdir=Path(sys.argv[2]))._workflow
-    rules = {r.name: [r.conda_env, r.script, str(r.basedir)] for r in workflow.rules}
+    # a conda: function lists the envs it can return in its `choices`
+    rules = {r.name: [getattr(r.conda_env, "choices", [r.conda_env]), r.script, str(r.basedir)]
+             for r in workflow.rules}
 print("RULES " + json.dumps(rules))
 """
 
 
 @pytest.fixture(scope="module")
-def workflow_rules(tmp_path_factory) -> dict[str, tuple[Path | None, Path | None]]:
-    """Rule name -> (its conda env file, its script), resolved as Snakemake resolves them."""
+def workflow_rules(tmp_path_factory) -> dict[str, tuple[list[Path | None], Path | None]]:
+    """Rule name -> (its conda env files, its script), resolved as Snakemake resolves them."""
     result = subprocess.run([sys.executable, "-c", _LIST_RULES, str(SNAKEFILE),
                              str(tmp_path_factory.mktemp("workdir"))],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("RULES "))
     rules = {}
-    for name, (env, script, basedir) in json.loads(line[len("RULES "):]).items():
-        rules[name] = tuple(None if x is None else (Path(basedir) / x).resolve()
-                            for x in (env, script))
+    for name, (envs, script, basedir) in json.loads(line[len("RULES "):]).items():
+        base = Path(basedir)
+        rules[name] = ([None if env is None else (base / env).resolve() for env in envs],
+                       None if script is None else (base / script).resolve())
     return rules
 
 
@@ -246,9 +253,10 @@ def test_every_rule_env_installs_what_its_script_imports(workflow_rules):
     scripted = {name: rule for name, rule in workflow_rules.items() if rule[1] is not None}
     assert len(scripted) >= 20
     problems = []
-    for name, (env_file, script) in sorted(scripted.items()):
-        assert env_file is not None and env_file.is_file(), f"rule {name}: no conda env file"
-        problems += missing_packages(name, env_file, script)
+    for name, (env_files, script) in sorted(scripted.items()):
+        for env_file in env_files:
+            assert env_file is not None and env_file.is_file(), f"rule {name}: no conda env file"
+            problems += missing_packages(name, env_file, script)
     assert not problems, "\n".join(problems)
 
 
@@ -291,5 +299,5 @@ def test_each_env_names_the_rules_that_use_it(workflow_rules):
         header = re.search(r"Used by the rules: (.*?)\.\n", env_file.read_text(), re.S)
         assert header, f"{env_file.name}: no 'Used by the rules: ...' comment"
         named = {name.strip(" #\n") for name in header.group(1).split(",")}
-        users = {name for name, (env, _) in workflow_rules.items() if env == env_file}
+        users = {name for name, (envs, _) in workflow_rules.items() if env_file in envs}
         assert named == users, f"{env_file.name} names {sorted(named)}, used by {sorted(users)}"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SNAKEFILE, ROOT, planned_jobs, run_workflow, write_config
+from conftest import ROOT, SNAKEFILE, planned_jobs, tiny_config, write_config
 from slurm_cluster import SlurmCluster, Unavailable
 
 pytestmark = pytest.mark.workflow
@@ -31,11 +31,11 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) "
 
 
 def small_config() -> dict:
-    """One raw and one autoencoder pipeline on digits: every kind of job, few of them."""
-    return {
-        "run": {"datasets": ["digits"], "pipelines": ["kmeans", "ae_kmeans"], "seeds": [0]},
-        "encoders": {"ae": {"hidden_units": [64], "epochs": 3}},
-    }
+    """The tiny config's raw and autoencoder pipelines, seed 0: every kind of job (the
+    session's local run of the whole tiny config, tiny_run, has the same runs)."""
+    config = tiny_config(seeds=(0,))
+    config["run"]["pipelines"] = ["kmeans", "ae_kmeans"]
+    return config
 
 
 @pytest.fixture(scope="module")
@@ -73,19 +73,14 @@ def submissions(log: str) -> list[tuple[str, list[str]]]:
     return found
 
 
-def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tmp_path):
-    config = small_config()
-    write_config(tmp_path / "slurm", config)
+def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_path):
+    local, _ = tiny_run  # the same runs, made locally with --cores 2
+    write_config(tmp_path / "slurm", small_config())
     start = time.monotonic()
     slurm = snakemake_on_slurm(tmp_path / "slurm")
-    slurm_seconds = time.monotonic() - start
+    print(f"\nsmall config on SLURM: {time.monotonic() - start:.0f} s")
     log = slurm.stdout + slurm.stderr
     assert slurm.returncode == 0, log[-5000:]
-
-    start = time.monotonic()
-    run_workflow(tmp_path / "local", config)
-    local_seconds = time.monotonic() - start
-    print(f"\nsmall config: SLURM {slurm_seconds:.0f} s, local --cores 2 {local_seconds:.0f} s")
 
     # every job of a non-local rule went through sbatch exactly once (a run's evaluate and
     # plot jobs together, as one group job), and the local rules ran here
@@ -117,7 +112,7 @@ def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tmp_path):
     compared = 0
     for name in ("clusters.csv", "metrics.json"):
         for path in sorted((tmp_path / "slurm" / "results").rglob(name)):
-            twin = tmp_path / "local" / path.relative_to(tmp_path / "slurm")
+            twin = local / path.relative_to(tmp_path / "slurm")
             assert path.read_bytes() == twin.read_bytes(), f"{path.name} differs: {path}"
             compared += 1
     assert compared == 4
