@@ -4,22 +4,6 @@
 # from an autoencoder) with one script; embedding is the same for both.
 
 
-# A training job runs in envs/tensorflow-gpu.yaml (TensorFlow with CUDA) when its encoder says
-# `gpu: true`, and asks SLURM for one GPU (job_resources' gpu=encoder_gpus).
-TENSORFLOW_ENVS = {
-    False: "../envs/tensorflow.yaml",
-    True: "../envs/tensorflow-gpu.yaml",
-}
-
-
-def tensorflow_env(wildcards):
-    return TENSORFLOW_ENVS[bool(encoder_gpus(wildcards))]
-
-
-#: every env tensorflow_env can return (tests/test_envs.py checks each of them)
-tensorflow_env.choices = list(TENSORFLOW_ENVS.values())
-
-
 rule train_autoencoder:
     input:
         features=rules.vectorize_features.output.features,

@@ -55,6 +55,22 @@ def encoder_gpus(wildcards):
     return int(bool(config["encoders"][wildcards.encoder].get("gpu", False)))
 
 
+# A training job runs in envs/tensorflow-gpu.yaml (TensorFlow with CUDA) when its encoder says
+# `gpu: true`, and asks SLURM for one GPU (job_resources' gpu=encoder_gpus).
+TENSORFLOW_ENVS = {
+    False: "../envs/tensorflow.yaml",
+    True: "../envs/tensorflow-gpu.yaml",
+}
+
+
+def tensorflow_env(wildcards):
+    return TENSORFLOW_ENVS[bool(encoder_gpus(wildcards))]
+
+
+#: every env tensorflow_env can return (tests/test_envs.py checks each of them)
+tensorflow_env.choices = list(TENSORFLOW_ENVS.values())
+
+
 def _job_request(job):
     """The sbatch request of one job, as far as it is known before its inputs exist."""
 
