@@ -9,6 +9,7 @@ are missing, and skips (saying why) only where that is impossible.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -18,12 +19,20 @@ import pytest
 
 from conftest import ROOT, SNAKEFILE, planned_jobs, tiny_config, write_config
 from slurm_cluster import SlurmCluster, Unavailable
+from test_readme import readme_block
 
 pytestmark = pytest.mark.workflow
 
-#: the README's SLURM command (README "Running on SLURM"), after `.venv/bin/snakemake`
-SLURM_COMMAND = ["--profile", "profiles/slurm", "--slurm-status-command", "squeue",
-                 "--slurm-init-seconds-before-status-checks", "5"]
+
+
+def readme_slurm_command() -> list[str]:
+    """The arguments of the README's SLURM command (README "Running on SLURM")."""
+    binary, *args = shlex.split(readme_block("## Running on SLURM").strip())
+    assert binary == ".venv/bin/snakemake"
+    return args
+
+
+SLURM_COMMAND = readme_slurm_command()
 #: rules that run where Snakemake runs (Snakefile `localrules`)
 LOCAL_RULES = {"all", "download", "leaderboard", "plot_leaderboard"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) "
