@@ -31,7 +31,7 @@ report: install
 	$(BIN)/snakemake --report results/report.html
 
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 # Debian's chromium for the report test (tests/test_report_browser.py drives it with
 # Playwright, pinned in requirements.txt; Playwright cannot download its own browser here).
