@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from deepclust.machine import ONEDNN_VARIABLES, machine_info
+from deepclust.metrics import match_clusters_to_classes
+from deepclust.paths import FOLDERS
 
-from deepclust.machine import ONEDNN_VARIABLES, machine_info  # noqa: E402
-from deepclust.metrics import match_clusters_to_classes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PIPELINE = "n2d"
 DATASET = "digits"
@@ -65,11 +65,13 @@ def parse_args(argv=None):
 
 
 def run_file(workdir: Path, seed: int, name: str) -> Path:
-    return workdir / "results" / DATASET / "pipelines" / PIPELINE / f"seed{seed}" / name
+    folder = FOLDERS["run"].format(dataset=DATASET, pipeline=PIPELINE, seed=seed)
+    return workdir / "results" / folder / name
 
 
 def encoded_file(workdir: Path, seed: int, name: str) -> Path:
-    return workdir / "results" / DATASET / "encoded" / "ae" / f"seed{seed}" / name
+    folder = FOLDERS["encoded"].format(dataset=DATASET, encoder="ae", seed=seed)
+    return workdir / "results" / folder / name
 
 
 def run_setting(workdir: Path, variables: dict, seeds, cores: int, lock: str | None) -> float:

@@ -13,7 +13,6 @@ time, so that a busy or slower node still finishes.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,17 +103,6 @@ class Peak:
     seconds: float
 
 
-def read_benchmark(path) -> tuple[float, float]:
-    """(max_rss in MB, wall seconds) of a Snakemake benchmark file (its last repeat)."""
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    if not rows:
-        raise ValueError(f"{path}: empty benchmark file")
-    last = rows[-1]
-    rss = last["max_rss"]
-    return (float(rss) if rss not in ("", "NA", "-") else 0.0), float(last["s"])
-
-
 def dense_mb(features) -> float:
     """The size (MB) of a vectorized features file as a dense float32 matrix: what the
     encoders and reducers hold in memory, whether the file stores it dense or sparse."""
@@ -124,6 +112,8 @@ def dense_mb(features) -> float:
 def collect_peaks(results) -> list[Peak]:
     """Every benchmark file below ``results/benchmarks/<rule>/<dataset>/...``, with the size
     of its dataset's vectorized features (0 when there is none, e.g. the leaderboard)."""
+    from deepclust.leaderboard import read_benchmark  # pandas: only for refitting
+
     results = Path(results)
     peaks = []
     for path in sorted((results / "benchmarks").glob("*/**/*.tsv")):
@@ -131,8 +121,8 @@ def collect_peaks(results) -> list[Peak]:
         rule, dataset = parts[0], Path(parts[1]).stem
         features = results / dataset / "vectorized" / "features.npz"
         data_mb = dense_mb(features) if features.is_file() else 0.0
-        memory, seconds = read_benchmark(path)
-        peaks.append(Peak(rule, data_mb, memory, seconds))
+        seconds, memory = read_benchmark(path)
+        peaks.append(Peak(rule, data_mb, 0.0 if math.isnan(memory) else memory, seconds))
     return peaks
 
 

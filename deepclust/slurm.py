@@ -11,9 +11,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-#: ``sinfo`` columns: partition, CPUs per node, memory per node (MB), generic resources,
-#: time limit. One line per partition and distinct node configuration.
-SINFO_FORMAT = "%R|%c|%m|%G|%l"
+#: ``sinfo`` columns: partition (``*`` marks the default), CPUs per node, memory per node (MB),
+#: generic resources, time limit. One line per partition and distinct node configuration.
+SINFO_FORMAT = "%P|%c|%m|%G|%l"
 
 
 class ClusterQueryError(RuntimeError):
@@ -95,31 +95,28 @@ def parse_sinfo(text: str) -> list[NodeClass]:
     return nodes
 
 
-def default_partition(sinfo_partitions: str) -> str | None:
-    """The partition ``sinfo --format %P`` marks with ``*``."""
-    for name in sinfo_partitions.split():
+def default_partition(sinfo_text: str) -> str | None:
+    """The partition that ``sinfo`` marks with ``*`` (first column of each line)."""
+    for line in sinfo_text.splitlines():
+        name = line.split("|", 1)[0].strip()
         if name.endswith("*"):
             return name.rstrip("*")
     return None
 
 
 def query_cluster() -> tuple[list[NodeClass], str | None]:
-    """This cluster's node classes and default partition, from ``sinfo``."""
+    """This cluster's node classes and default partition, from one ``sinfo`` call."""
     if shutil.which("sinfo") is None:
         raise ClusterQueryError("sinfo is not on PATH: is this a SLURM login node?")
     try:
-        nodes = subprocess.run(
+        text = subprocess.run(
             ["sinfo", "--noheader", "--format", SINFO_FORMAT],
-            capture_output=True, text=True, check=True, timeout=60,
-        ).stdout
-        partitions = subprocess.run(
-            ["sinfo", "--noheader", "--format", "%P"],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         detail = getattr(error, "stderr", "") or error
         raise ClusterQueryError(f"sinfo failed: {detail}") from error
-    return parse_sinfo(nodes), default_partition(partitions)
+    return parse_sinfo(text), default_partition(text)
 
 
 def why_never_starts(request: Request, nodes: list[NodeClass],

@@ -17,11 +17,12 @@ from conftest import ROOT, SNAKEFILE, run_workflow, write_config
 pytestmark = pytest.mark.workflow
 
 FAKE = {
-    # sinfo answers the plugin (%P: partitions) and the workflow's check (node classes)
+    # sinfo answers the workflow's check (node classes, deepclust.slurm.SINFO_FORMAT) and the
+    # plugin (-o %P: partitions)
     "sinfo": """#!/bin/sh
 case "$*" in
-  *%P*) echo "gpu*" ;;
-  *) echo "gpu*|8|64000|$FAKE_GRES|2-00:00:00" ;;
+  *"%P|"*) echo "gpu*|8|64000|$FAKE_GRES|2-00:00:00" ;;
+  *) echo "gpu*" ;;
 esac
 """,
     # sbatch records its command line and refuses, so the run stops after one submission
