@@ -207,12 +207,14 @@ def plot_profiles(frame: pd.DataFrame, column_types: dict, clusters, path,
             ax.set_xlabel(f"{column}{' (log scale)' if log_x else ''}", fontsize=8)
     fig.suptitle(f"{title}\nnumeric columns per cluster (dashed: cluster median)",
                  fontsize=10)
-    _save(fig, path)
+    _save(fig, path, title_inches=0.45)
     return n_rows * n_cols
 
 
-def _save(fig, path) -> None:
+def _save(fig, path, title_inches: float = 0.0) -> None:
+    """Lay out and save; ``title_inches`` kept free at the top for a suptitle (tight_layout
+    leaves it none, and on a tall figure the title ran into the column titles)."""
     from deepclust.plots import save_figure
 
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - title_inches / fig.get_figheight()))
     save_figure(fig, path, dpi=100)
