@@ -118,7 +118,7 @@ def _check_width(features, expected: int | None, what: str) -> None:
 
 
 def vectorize_new(vectorizer, dataset: Dataset, modality: str):
-    from deepclust.features import apply_vectorizer
+    from deepclust.vectorizers import apply_vectorizer
 
     data = dataset.data
     if modality == "tabular":  # columns the training table had (e.g. missing-value indicators)

@@ -2,6 +2,9 @@
 
 Each adapter turns a clusterer config entry into a scikit-learn estimator with
 ``fit_predict``; noise points get the label ``-1`` (DBSCAN, HDBSCAN).
+
+scikit-learn is imported where it is used: the Snakefile imports this module (needs_k) on
+every start.
 """
 
 from __future__ import annotations
@@ -9,9 +12,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from sklearn import cluster as skc
-from sklearn.metrics import silhouette_score
-from sklearn.mixture import GaussianMixture
 
 from deepclust.features import to_dense
 
@@ -35,6 +35,9 @@ def check_k(k: int, n_rows: int) -> None:
 
 def make_clusterer(settings: dict, k: int | None, seed: int):
     """A scikit-learn clusterer from a clusterer config entry, K and the seed."""
+    from sklearn import cluster as skc
+    from sklearn.mixture import GaussianMixture
+
     kind = settings["kind"]
     if needs_k(settings) and (k is None or k < 1):
         raise ValueError(f"clusterer kind {kind!r} needs a number of clusters K, got {k!r}")
@@ -125,7 +128,9 @@ def predictor(estimator, features, labels: np.ndarray, settings: dict):
 def predict_clusters(model, features) -> np.ndarray:
     """Cluster labels of new rows from a :func:`predictor` (dense input where fitting
     needed it: GMM, and the nearest-point assigner's neighbour search)."""
-    if not isinstance(model, skc.KMeans):
+    from sklearn.cluster import KMeans
+
+    if not isinstance(model, KMeans):
         features = to_dense(features)
     return np.asarray(model.predict(features), dtype=np.int64)
 
@@ -150,6 +155,9 @@ def elbow_index(ks, inertias) -> int:
 def choose_k(features: np.ndarray, k_min: int, k_max: int, seed: int, method: str = "elbow",
              n_init: int = 4, max_silhouette_rows: int = 5000) -> dict:
     """Choose K by the elbow of KMeans inertia, with silhouette as a second opinion."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     k_max = min(k_max, features.shape[0] - 1)
     if k_max - k_min < 2:
         raise ValueError(f"K range [{k_min}, {k_max}] is too small for the elbow method "
@@ -158,7 +166,7 @@ def choose_k(features: np.ndarray, k_min: int, k_max: int, seed: int, method: st
     inertias, silhouettes = [], []
     sample = min(features.shape[0], max_silhouette_rows)
     for k in ks:
-        km = skc.KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(features)
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(features)
         inertias.append(float(km.inertia_))
         silhouettes.append(float(silhouette_score(features, km.labels_, sample_size=sample,
                                                   random_state=seed)))

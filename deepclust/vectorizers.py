@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.errors import DatasetError
+from deepclust.features import is_sparse
 from deepclust.table_cleaning import MISSING_SUFFIX
 from deepclust.text import clean_document
 
@@ -114,3 +115,46 @@ def feature_names(vectorizer) -> list[str]:
     """One name per feature column of a fitted vectorizer (e.g. ``numeric__price``,
     ``categorical__brand_Samsung``, ``text_title__phone``; text: the terms)."""
     return [str(n) for n in vectorizer.get_feature_names_out()]
+
+
+def vectorize(data, modality: str, settings: dict):
+    """Fit the vectorizer of a modality on prepared rows; return ``(vectorizer, features)``.
+
+    images / numeric matrices -> a scaler (dense float32); text -> CountVectorizer or
+    TF-IDF (scipy CSR, kept sparse until a model needs dense batches); tables -> a
+    ColumnTransformer (:func:`deepclust.vectorizers.make_table_vectorizer`).
+    """
+    if modality == "text":
+        text = settings["text"]
+        vectorizer = make_text_vectorizer(text)
+        features = fit_text(vectorizer, data, "text vectorizer").astype(np.float32).tocsr()
+        log.info("text vectorizer %s: %d rows x %d terms, %.2f%% non-zero", text["vectorizer"],
+                 *features.shape, 100 * features.nnz / max(1, np.prod(features.shape)))
+        return vectorizer, features
+    if modality == "tabular":
+        vectorizer = make_table_vectorizer(data, settings["column_types"], settings["text"])
+        try:
+            features = _float32(vectorizer.fit_transform(data))
+        except ValueError as error:  # a text column's min_df/max_df
+            raise DatasetError(f"table vectorizer: {error}; check the dataset's text "
+                               "settings") from None
+        log.info("table vectorizer: %d rows x %d features (%s)", *features.shape,
+                 "sparse" if is_sparse(features) else "dense")
+        return vectorizer, features
+    from deepclust.scaling import fit_scaler
+
+    return fit_scaler(np.asarray(data, dtype=np.float32), settings["scaling"])
+
+
+def _float32(features):
+    return features.astype(np.float32).tocsr() if is_sparse(features) \
+        else np.asarray(features, dtype=np.float32)
+
+
+def apply_vectorizer(vectorizer, data, modality: str):
+    """Features of new rows from a vectorizer fitted by :func:`vectorize` (same dtype/format)."""
+    if modality == "text":
+        return vectorizer.transform(data).astype(np.float32).tocsr()
+    if modality == "tabular":
+        return _float32(vectorizer.transform(data))
+    return np.asarray(vectorizer.transform(np.asarray(data, dtype=np.float32)), dtype=np.float32)

@@ -3,7 +3,8 @@
 import json
 
 from deepclust.datasets import read_prepared
-from deepclust.features import save_fitted, save_matrix, vectorize
+from deepclust.features import save_fitted, save_matrix
+from deepclust.vectorizers import vectorize
 from deepclust.rule import logged
 
 with logged(snakemake):

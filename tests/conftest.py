@@ -86,12 +86,16 @@ def tiny_config(seeds=(0, 1), k="labels") -> dict:
 
 
 def pytest_sessionstart(session):
-    """The real datasets must sit beside the checkout: tests that need them fail, not skip."""
+    """The real datasets must sit beside the checkout: tests that need them fail, not skip.
+    A test cluster's slurm.conf left by an interrupted session is removed (it would make
+    every Snakemake start wait 9 s for its stopped controller: slurm_cluster.remove_config)."""
     from dataserver import DATA
+    from slurm_cluster import remove_config
 
     if not DATA.is_dir():
         raise pytest.UsageError(f"the real datasets are missing: expected {DATA} "
                                 "(../shared/data beside the checkout; see its README.md)")
+    remove_config()
 
 
 @pytest.fixture(scope="session")

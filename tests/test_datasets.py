@@ -5,7 +5,7 @@ import pytest
 
 from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, read_labels, \
     read_prepared, write_prepared
-from deepclust.features import fit_scaler
+from deepclust.scaling import fit_scaler
 
 DIGITS = {"modality": "image", "source": {"kind": "sklearn", "name": "digits"},
           "labels": "builtin"}
@@ -73,3 +73,15 @@ def test_scalers(kind):
     assert np.allclose(scaler.transform(X), scaled)
     if kind == "global_minmax":
         assert np.allclose(scaled, X / 16)
+
+
+def test_a_scaler_pickled_under_its_old_module_still_loads():
+    """Vectorizers saved before the scaler moved from deepclust.features to deepclust.scaling
+    name it deepclust.features.GlobalMinMaxScaler."""
+    import pickle
+
+    scaler, _ = fit_scaler(np.array([[0.0, 4.0], [2.0, 8.0]]), "global_minmax")
+    old = pickle.dumps(scaler, protocol=0).replace(b"deepclust.scaling", b"deepclust.features")
+    assert b"deepclust.features" in old
+    loaded = pickle.loads(old)
+    assert np.allclose(loaded.transform([[8.0, 0.0]]), [[1.0, 0.0]])

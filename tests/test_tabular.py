@@ -11,7 +11,7 @@ import pytest
 from deepclust.column_types import infer_column_types
 from deepclust.datasets import load_dataset
 from deepclust.errors import DatasetError
-from deepclust.features import apply_vectorizer, vectorize
+from deepclust.vectorizers import apply_vectorizer, vectorize
 from deepclust.table_cleaning import clean_table, prepare_tabular
 from deepclust.tables import read_table
 from deepclust.vectorizers import feature_names
