@@ -10,8 +10,10 @@ import pandas as pd
 
 METRICS = ["acc", "purity", "nmi", "ari", "silhouette", "davies_bouldin", "calinski_harabasz",
            "n_clusters", "noise_fraction"]
+#: the stages of a run timed from benchmark files; ``figures``: every job that makes the run's
+#: figures and tables (views, cluster figures, examples, terms, profiles, SOM maps)
 STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster",
-          "evaluate"]
+          "evaluate", "figures"]
 
 
 def read_benchmark(path) -> tuple[float, float]:
@@ -53,6 +55,7 @@ def aggregate(runs: list[dict]) -> pd.DataFrame:
         rec = {"dataset": run["dataset"], "pipeline": run["pipeline"], "seed": run["seed"]}
         rec.update({m: run.get(m) for m in METRICS})
         rec.update({f"{s}_s": run["seconds"].get(s) for s in STAGES + ["total"]})
+        rec["peak_rss_mb"] = run.get("peak_rss_mb")
         records.append(rec)
     frame = pd.DataFrame.from_records(records)
     rows = []
@@ -65,6 +68,8 @@ def aggregate(runs: list[dict]) -> pd.DataFrame:
         for s in STAGES + ["total"]:
             values = pd.to_numeric(group[f"{s}_s"], errors="coerce").dropna()
             row[f"{s}_s"] = values.mean() if len(values) else math.nan
+        peaks = pd.to_numeric(group["peak_rss_mb"], errors="coerce").dropna()
+        row["peak_rss_mb"] = peaks.max() if len(peaks) else math.nan  # the largest job's
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -79,7 +84,7 @@ def to_markdown(board: pd.DataFrame) -> str:
     """A readable Markdown table: scores as mean ± std, times in seconds (mean over seeds)."""
     header = ["dataset", "pipeline", "seeds", "ACC", "NMI", "ARI", "silhouette",
               "Davies-Bouldin", "Calinski-Harabasz", "clusters", "noise",
-              "train s", "reduce s", "cluster s", "total s"]
+              "train s", "reduce s", "cluster s", "figures s", "total s", "peak MB"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, r in board.iterrows():
         cells = [r["dataset"], r["pipeline"], str(r["seeds"]),
@@ -91,11 +96,13 @@ def to_markdown(board: pd.DataFrame) -> str:
                  _pm(r["n_clusters_mean"], r["n_clusters_std"], 1),
                  _pm(r["noise_fraction_mean"], r["noise_fraction_std"], 3)]
         cells += [("–" if np.isnan(r[f"{s}_s"]) else f"{r[f'{s}_s']:.1f}")
-                  for s in ("train", "reduce", "cluster", "total")]
+                  for s in ("train", "reduce", "cluster", "figures", "total")]
+        cells.append("–" if np.isnan(r["peak_rss_mb"]) else f"{r['peak_rss_mb']:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     note = ("\nScores: mean ± standard deviation over seeds. Times: mean wall-clock seconds per "
             "seed from Snakemake benchmark files; `total` adds every stage of the pipeline's "
             "chain (download, prepare, vectorize, train, embed, reduce, choose K, cluster, "
-            "evaluate), "
-            "counting shared jobs in each pipeline that uses them.\n")
+            "evaluate) and its figures (views, cluster figures, examples, terms, profiles), "
+            "counting shared jobs in each pipeline that uses them. Peak MB: the largest resident "
+            "memory of any of these jobs, over seeds.\n")
     return "\n".join(lines) + "\n" + note

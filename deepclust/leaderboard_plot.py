@@ -29,8 +29,9 @@ TIME_GROUPS = {
     "autoencoder (train, embed)": ["train_s", "embed_s"],
     "reduce (UMAP/Isomap)": ["reduce_s"],
     "cluster (choose K, cluster, evaluate)": ["choose_k_s", "cluster_s", "evaluate_s"],
+    "figures (views, plots, tables)": ["figures_s"],
 }
-TIME_COLOURS = ["#bdbdbd", "#8c564b", "#dd8452", "#55a868"]
+TIME_COLOURS = ["#bdbdbd", "#8c564b", "#dd8452", "#55a868", "#8172b3"]
 SCORE_COLOUR = "#4c72b0"
 REQUIRED = ["dataset", "pipeline", "seeds"]
 
@@ -132,8 +133,10 @@ HTML_COLUMNS = [  # header, metric (mean ± std, digits) or stage seconds
     ("Davies-Bouldin", "davies_bouldin", 2), ("Calinski-Harabasz", "calinski_harabasz", 0),
     ("clusters", "n_clusters", 1), ("noise", "noise_fraction", 3),
 ]
-HTML_TIMES = [("train s", "train_s"), ("reduce s", "reduce_s"), ("cluster s", "cluster_s"),
-              ("total s", "total_s")]
+#: header, column, digits: stage seconds and the peak memory
+HTML_TIMES = [("train s", "train_s", 1), ("reduce s", "reduce_s", 1), ("cluster s", "cluster_s", 1),
+              ("figures s", "figures_s", 1), ("total s", "total_s", 1),
+              ("peak MB", "peak_rss_mb", 0)]
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2.2em 1.5em;
@@ -180,7 +183,7 @@ def leaderboard_html(board: pd.DataFrame, title: str = "Leaderboard",
         parts.append(f"<h2>{html.escape(str(dataset))}</h2><div class=\"scroll\"><table><thead><tr>"
                      "<th class=\"name\">pipeline</th><th>seeds</th>"
                      + "".join(f"<th>{html.escape(h)}</th>" for h, _, _ in columns)
-                     + "".join(f"<th>{html.escape(h)}</th>" for h, _ in times)
+                     + "".join(f"<th>{html.escape(h)}</th>" for h, _, _ in times)
                      + "</tr></thead><tbody>")
         for _, r in rows.iterrows():
             cells = [f"<td class=\"name\">{html.escape(str(r['pipeline']))}</td>",
@@ -189,17 +192,19 @@ def leaderboard_html(board: pd.DataFrame, title: str = "Leaderboard",
                 mean, std = _value(r, f"{metric}_mean"), _value(r, f"{metric}_std")
                 mark = " class=\"best\"" if metric in best and mean == best[metric] else ""
                 cells.append(f"<td{mark}>{_cell(mean, std, digits)}</td>")
-            for _, column in times:
+            for _, column, digits in times:
                 t = _value(r, column)
-                cells.append(f"<td>{'–' if math.isnan(t) else f'{t:.1f}'}</td>")
+                cells.append(f"<td>{'–' if math.isnan(t) else f'{t:.{digits}f}'}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
         parts.append("</tbody></table></div>")
     parts.append("<p class=\"note\">Scores: mean ± standard deviation over the seeds; the best "
                  "ACC, NMI, ARI and silhouette of each dataset are highlighted (Davies-Bouldin: "
                  "lower is better). ACC, NMI and ARI need labels and are left out for unlabelled "
                  "data. Times: mean wall-clock seconds per seed from the Snakemake benchmark "
-                 "files; <em>total</em> adds every stage of the pipeline's chain, counting shared "
-                 "jobs in each pipeline that uses them.</p></body></html>\n")
+                 "files; <em>total</em> adds every stage of the pipeline's chain and its figures "
+                 "(views, cluster figures, examples, terms, profiles), counting shared jobs in "
+                 "each pipeline that uses them. <em>Peak MB</em>: the largest resident memory of "
+                 "any of these jobs, over the seeds.</p></body></html>\n")
     return "\n".join(parts)
 
 

@@ -267,13 +267,37 @@ def encoder_training_of_run(wildcards):
     }
 
 
+#: the seed of the figure views of the raw features, which no run seed changes: projected
+#: once, with this seed, and shared by the figures of every seed
+SHARED_VIEW_SEED = 0
+
+
+def view_seed(encoder, reducer, seed):
+    """The seed of the 2-D/3-D view a run's figures use: the run's own, or SHARED_VIEW_SEED
+    for a chain without encoder and reducer (the vectorized features)."""
+    if encoder == NONE and reducer == NONE:
+        return SHARED_VIEW_SEED
+    return seed
+
+
+def view_benchmark(rule_name, dataset, pipeline_name, seed):
+    """The benchmark file of the job that projects a run's view (project_2d, project_3d)."""
+    chain = pipeline(config, pipeline_name)
+    return benchmark_path(rule_name).format(
+        dataset=dataset,
+        encoder=chain.encoder,
+        reducer=chain.reducer,
+        seed=view_seed(chain.encoder, chain.reducer, seed),
+    )
+
+
 def view_of_run(wildcards):
     chain = _run_chain(wildcards)
     return f"{PATHS['view']}/view.npy".format(
         dataset=wildcards.dataset,
         encoder=chain.encoder,
         reducer=chain.reducer,
-        seed=wildcards.seed,
+        seed=view_seed(chain.encoder, chain.reducer, wildcards.seed),
     )
 
 
@@ -301,6 +325,7 @@ def stage_benchmarks(dataset, pipeline_name, seed):
     benchmarks = {
         stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()
     }
+    benchmarks["figures"] = figure_benchmarks(dataset, pipeline_name, seed)
     fetched = [f.name for f in downloads_of(dataset).values()]
     if fetched:  # one download job per file: the stage takes all of them
         benchmarks = {
@@ -310,6 +335,21 @@ def stage_benchmarks(dataset, pipeline_name, seed):
             ],
             **benchmarks,
         }
+    return benchmarks
+
+
+def figure_benchmarks(dataset, pipeline_name, seed):
+    """Benchmark files of every job that makes a run's figures and tables: the rules with
+    targets for the run (RUN_TARGETS) and the jobs only they need (FIGURE_INPUT_BENCHMARKS).
+    """
+    keys = dict(dataset=dataset, pipeline=pipeline_name, seed=seed)
+    benchmarks = [
+        benchmark_path(rule).format(**keys)
+        for rule, targets_of in RUN_TARGETS
+        if targets_of(dataset, pipeline_name, seed)
+    ]
+    for benchmarks_of in FIGURE_INPUT_BENCHMARKS:
+        benchmarks += benchmarks_of(dataset, pipeline_name, seed)
     return benchmarks
 
 
@@ -337,10 +377,25 @@ def leaderboard_runs():
     }
 
 
-# Rules files that add outputs to `rule all` register them here (a rules file appends a
-# function; final_targets() calls them once every rules file is included):
-#: f(dataset, pipeline, seed) -> list of paths, for every run
-RUN_TARGETS = []
+# Rules files that add outputs to `rule all` register them here (a rules file appends an
+# entry; final_targets() and the leaderboard read them once every rules file is included):
+#: (rule, f(dataset, pipeline, seed) -> list of paths): the figures and tables a rule makes
+#: for a run (none: the run has no such job); the leaderboard times these jobs as the run's
+#: `figures` stage
+RUN_TARGETS = [
+    ("plot_clusters", lambda d, p, s: [run_file("clusters.png", d, p, s)]),
+    (
+        "plot_confusion_matrix",
+        lambda d, p, s: (
+            [run_file("confusion.png", d, p, s)]
+            if has_labels(config["datasets"][d])
+            else []
+        ),
+    ),
+]
+#: f(dataset, pipeline, seed) -> benchmark files of the jobs that only a run's figures need
+#: (its views, the documents kept for a text dataset's terms)
+FIGURE_INPUT_BENCHMARKS = [lambda d, p, s: [view_benchmark("project_2d", d, p, s)]]
 #: f() -> list of paths, once for the whole config
 GLOBAL_TARGETS = []
 
@@ -354,11 +409,8 @@ def final_targets():
     for targets_of in GLOBAL_TARGETS:
         targets += targets_of()
     for d, p, s in runs():
-        for targets_of in RUN_TARGETS:
+        for _, targets_of in RUN_TARGETS:
             targets += targets_of(d, p, s)
-        targets.append(run_file("clusters.png", d, p, s))
-        if has_labels(config["datasets"][d]):
-            targets.append(run_file("confusion.png", d, p, s))
         if is_dec(config, p):
             targets.append(run_file("dec_progress.png", d, p, s))
         chain = pipeline(config, p)

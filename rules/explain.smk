@@ -116,9 +116,21 @@ rule plot_examples:
 
 
 # terms.* for text datasets, examples.png for image datasets
-RUN_TARGETS.append(
-    lambda d, p, s: [
-        run_file(name, d, p, s)
-        for name in EXPLAIN_OUTPUTS.get(config["datasets"][d]["modality"], [])
-    ]
+RUN_TARGETS.extend(
+    (
+        rule_name,
+        lambda d, p, s, modality=modality: (
+            [run_file(name, d, p, s) for name in EXPLAIN_OUTPUTS[modality]]
+            if config["datasets"][d]["modality"] == modality
+            else []
+        ),
+    )
+    for rule_name, modality in (("cluster_terms", "text"), ("plot_examples", "image"))
+)
+FIGURE_INPUT_BENCHMARKS.append(
+    lambda d, p, s: (
+        [benchmark_path("keep_documents").format(dataset=d)]
+        if config["datasets"][d]["modality"] == "text"
+        else []
+    )
 )

@@ -41,12 +41,15 @@ rule profile_clusters:
 
 # profiles of tables only (text datasets get their top terms instead)
 RUN_TARGETS.append(
-    lambda dataset, pipeline_name, seed: (
-        [
-            run_file(name, dataset, pipeline_name, seed)
-            for name in ("profiles.csv", "profiles.html", "profiles.png")
-        ]
-        if config["datasets"][dataset]["modality"] == "tabular"
-        else []
-    )
+    (
+        "profile_clusters",
+        lambda dataset, pipeline_name, seed: (
+            [
+                run_file(name, dataset, pipeline_name, seed)
+                for name in ("profiles.csv", "profiles.html", "profiles.png")
+            ]
+            if config["datasets"][dataset]["modality"] == "tabular"
+            else []
+        ),
+    ),
 )

@@ -42,12 +42,15 @@ rule plot_som:
 
 
 RUN_TARGETS.append(
-    lambda dataset, pipeline_name, seed: (
-        [
-            run_file(name, dataset, pipeline_name, seed)
-            for name in ("som_umatrix.png", "som_hits.png")
-        ]
-        if is_som(config, pipeline_name)
-        else []
-    )
+    (
+        "plot_som",
+        lambda dataset, pipeline_name, seed: (
+            [
+                run_file(name, dataset, pipeline_name, seed)
+                for name in ("som_umatrix.png", "som_hits.png")
+            ]
+            if is_som(config, pipeline_name)
+            else []
+        ),
+    ),
 )

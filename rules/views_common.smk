@@ -47,7 +47,7 @@ def view3d_of_run(wildcards):
         dataset=wildcards.dataset,
         encoder=chain.encoder,
         reducer=chain.reducer,
-        seed=wildcards.seed,
+        seed=view_seed(chain.encoder, chain.reducer, wildcards.seed),
     )
 
 
@@ -71,16 +71,27 @@ def feature_view_inputs(wildcards):
     return inputs
 
 
-def view_targets(dataset, pipeline_name, seed):
-    targets = []
-    if has_view3d(pipeline_name):
-        targets += [
-            run_file(name, dataset, pipeline_name, seed)
-            for name in ("view3d.png", "view3d.gif")
-        ]
-    if config["datasets"][dataset].get("color_by"):
-        targets.append(run_file("features.png", dataset, pipeline_name, seed))
-    return targets
-
-
-RUN_TARGETS.append(view_targets)
+# 3-D views of pipelines with one; views coloured by table columns where the dataset has them
+RUN_TARGETS.extend(
+    [
+        (
+            "plot_3d",
+            lambda d, p, s: (
+                [run_file(name, d, p, s) for name in ("view3d.png", "view3d.gif")]
+                if has_view3d(p)
+                else []
+            ),
+        ),
+        (
+            "plot_feature_views",
+            lambda d, p, s: (
+                [run_file("features.png", d, p, s)]
+                if config["datasets"][d].get("color_by")
+                else []
+            ),
+        ),
+    ]
+)
+FIGURE_INPUT_BENCHMARKS.append(
+    lambda d, p, s: [view_benchmark("project_3d", d, p, s)] if has_view3d(p) else []
+)

@@ -5,26 +5,29 @@ import pytest
 from deepclust.leaderboard import aggregate, load_run, to_markdown
 
 
-def _run(pipeline, seed, acc, train=None):
+def _run(pipeline, seed, acc, train=None, peak=None):
     seconds = {"prepare": 1.0, "cluster": 2.0}
     if train is not None:
         seconds["train"] = train
     seconds["total"] = sum(seconds.values())
     return {"dataset": "d", "pipeline": pipeline, "seed": seed, "acc": acc, "nmi": 0.5,
             "ari": None, "silhouette": 0.1, "davies_bouldin": 1.0, "calinski_harabasz": 10.0,
-            "n_clusters": 3, "noise_fraction": 0.0, "seconds": seconds}
+            "n_clusters": 3, "noise_fraction": 0.0, "seconds": seconds, "peak_rss_mb": peak}
 
 
 def test_aggregate_means_and_stds_over_seeds():
-    board = aggregate([_run("a", 0, 0.8, 10), _run("a", 1, 0.6, 20), _run("b", 0, 0.5)])
+    board = aggregate([_run("a", 0, 0.8, 10, peak=900), _run("a", 1, 0.6, 20, peak=400),
+                       _run("b", 0, 0.5)])
     a = board.set_index("pipeline").loc["a"]
     assert a["seeds"] == 2
     assert a["acc_mean"] == pytest.approx(0.7) and a["acc_std"] == pytest.approx(0.1)
     assert a["train_s"] == pytest.approx(15) and a["total_s"] == pytest.approx(18)
+    assert a["peak_rss_mb"] == 900  # the largest over seeds
     b = board.set_index("pipeline").loc["b"]
     assert b["train_s"] != b["train_s"]  # NaN: pipeline b trains nothing
     md = to_markdown(board)
     assert "| d | a | 2 | 0.700 ± 0.100 |" in md
+    assert md.split("\n")[2].endswith("| 15.0 | – | 2.0 | – | 18.0 | 900 |")  # peak: max
     assert md.count("\n| d |") == 2
 
 

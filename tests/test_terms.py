@@ -9,7 +9,7 @@ from PIL import Image
 from sklearn.cluster import KMeans
 
 from deepclust.errors import DatasetError
-from deepclust.features import vectorize
+from deepclust.vectorizers import vectorize
 from deepclust.terms import (align_documents, distinctive_terms, explain_text, snippet,
                              term_counts)
 from deepclust.text import clean_text

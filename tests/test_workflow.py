@@ -25,7 +25,7 @@ def _assert_png(path):
 
 
 def test_first_run_shares_one_training_job_per_seed(tiny_run):
-    _, result = tiny_run
+    workdir, result = tiny_run
     jobs = planned_jobs(result.stdout + result.stderr)
     assert jobs["train_autoencoder"] == len(SEEDS)  # 5 pipelines use 'ae'
     assert jobs["embed_features"] == len(SEEDS)
@@ -33,6 +33,13 @@ def test_first_run_shares_one_training_job_per_seed(tiny_run):
     assert jobs["prepare_dataset"] == 1 and jobs["vectorize_features"] == 1
     assert jobs["cluster"] == jobs["evaluate"] == jobs["plot_clusters"] == 6 * len(SEEDS)
     assert jobs["plot_confusion_matrix"] == 6 * len(SEEDS)  # digits has labels
+    # 2-D views: the raw features' once (no seed changes them), each seeded representation
+    # (ae, ae+umap, ae+isomap) once per seed
+    assert jobs["project_2d"] == 1 + 3 * len(SEEDS)
+    views = workdir / "results/digits/views"
+    assert sorted(p.parent.relative_to(views).as_posix() for p in views.glob("**/view.npy")) \
+        == ["ae/isomap/seed0", "ae/isomap/seed1", "ae/none/seed0", "ae/none/seed1",
+            "ae/umap/seed0", "ae/umap/seed1", "none/none/seed0"]
 
 
 def test_every_run_has_labels_metrics_and_figures(tiny_run):
@@ -99,6 +106,29 @@ def test_leaderboard_has_every_pipeline_with_mean_and_std(tiny_run):
     assert (board.set_index("pipeline").loc["ae_kmeans", "train_s"] > 0)
     markdown = (workdir / "results/leaderboard.md").read_text()
     assert markdown.count("| digits |") == len(PIPELINES) and " ± " in markdown
+    assert "| figures s | total s | peak MB |" in markdown
+
+
+def test_leaderboard_total_includes_the_figure_jobs_and_the_peak_memory(tiny_run):
+    workdir, _ = tiny_run
+    board = pd.read_csv(workdir / "results/leaderboard.csv").set_index("pipeline")
+    runs = pd.DataFrame(json.loads((workdir / "results/runs.json").read_text()))
+    benchmarks = workdir / "results/benchmarks"
+    for pipeline in ("kmeans", "n2d"):
+        figure_jobs = [benchmarks / f"{rule}/digits/{pipeline}/seed{seed}.tsv"
+                       for rule in ("plot_clusters", "plot_confusion_matrix", "plot_examples")
+                       for seed in SEEDS]
+        figure_jobs += [benchmarks / f"project_2d/digits/{view}.tsv"
+                        for view in (["none/none/seed0"] * len(SEEDS) if pipeline == "kmeans"
+                                     else [f"ae/umap/seed{seed}" for seed in SEEDS])]
+        seconds = sum(pd.read_csv(f, sep="\t")["s"].iloc[0] for f in figure_jobs)
+        row = board.loc[pipeline]
+        assert row["figures_s"] == pytest.approx(seconds / len(SEEDS), rel=1e-6)
+        stages = [c for c in board.columns if c.endswith("_s") and c != "total_s"]
+        assert row["total_s"] == pytest.approx(row[stages].fillna(0).sum(), rel=1e-6)
+        mine = runs[runs["pipeline"] == pipeline]
+        assert row["peak_rss_mb"] == pytest.approx(mine["peak_rss_mb"].max())
+        assert row["peak_rss_mb"] > 50  # a Python process with NumPy: tens of MB at least
 
 
 def test_changing_umap_n_neighbors_reruns_exactly_what_depends_on_it(tiny_run, tmp_path):
