@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench bench-dec bench-som bench-contrastive bench-isa browser
+.PHONY: install run report test lint clean bench bench-dec bench-variants bench-som bench-contrastive bench-isa browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -67,6 +67,9 @@ bench-dec: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-dec --keep-workdir --merge
 
 # Self-organising maps and the contrastive encoder (issue 14): MNIST-test, USPS, Amazon items
+bench-variants: install
+	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-variants --keep-workdir --merge
+
 bench-som: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-som --keep-workdir --merge
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from deepclust.bench import (
+    TRAINING_TO_MATMUL_FLOOR,
     load_bench_config,
     machine_description,
     merge_results,
@@ -30,6 +31,7 @@ from deepclust.bench import (
     phase_config,
     results_markdown,
     run_record,
+    training_to_matmul,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +131,11 @@ def main(argv=None) -> None:
     print(f"measuring {args.cores}-thread float32 matrix multiply ...", flush=True)
     matmul = matmul_gflops(args.cores)
     print(f"matmul: {matmul:.1f} GFLOP/s", flush=True)
+    print("autoencoder training against the matrix multiply (5 interleaved pairs) ...",
+          flush=True)
+    speed = training_to_matmul(args.cores)
+    print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
+          f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
 
     if args.workdir.exists() and not args.keep_workdir:
         shutil.rmtree(args.workdir)
@@ -156,6 +163,8 @@ def main(argv=None) -> None:
         "autoencoder_samples_per_second": round(
             statistics.median(t["samples_per_second"] for t in n2d)),
         "autoencoder_to_matmul": round(ae_gflops / matmul, 3),
+        "training_check": {**{k: round(v, 3) for k, v in speed.items() if k != "ratios"},
+                           "ratios": speed["ratios"], "floor": TRAINING_TO_MATMUL_FLOOR},
         "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",
                                           "epochs_run", "seconds_per_epoch",
                                           "samples_per_second", "gflops")}
@@ -176,6 +185,10 @@ def main(argv=None) -> None:
     print(write_results_markdown(args.out, results))
     print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} "
           f"({seconds / 60:.1f} min)")
+    if speed["ratio"] < TRAINING_TO_MATMUL_FLOOR:
+        raise SystemExit(f"autoencoder training reached {100 * speed['ratio']:.0f}% of the "
+                         f"matrix multiply (median of interleaved pairs {speed['ratios']}), "
+                         f"below the benchmark's floor of {100 * TRAINING_TO_MATMUL_FLOOR:.0f}%")
 
 
 if __name__ == "__main__":

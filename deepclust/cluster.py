@@ -42,8 +42,12 @@ def make_clusterer(settings: dict, k: int | None, seed: int):
     if needs_k(settings) and (k is None or k < 1):
         raise ValueError(f"clusterer kind {kind!r} needs a number of clusters K, got {k!r}")
     if kind == "kmeans":
-        return skc.KMeans(n_clusters=k, init="k-means++", n_init=settings["n_init"],
-                          max_iter=settings["max_iter"], random_state=seed)
+        if settings.get("normalize"):
+            from deepclust.spherical_kmeans import SphericalKMeans as kmeans
+        else:
+            kmeans = skc.KMeans
+        return kmeans(n_clusters=k, init="k-means++", n_init=settings["n_init"],
+                      max_iter=settings["max_iter"], random_state=seed)
     if kind == "gmm":
         return GaussianMixture(n_components=k, covariance_type=settings["covariance_type"],
                                n_init=settings["n_init"], max_iter=settings["max_iter"],

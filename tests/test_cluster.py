@@ -117,3 +117,25 @@ def test_saved_predictor_reproduces_training_labels_and_labels_new_points(blobs,
     # ...and for the density-based clusterers a far-away point is noise
     far = loaded.predict(np.array([[100.0, -100.0]]))
     assert far[0] == -1 if kind in ("dbscan", "hdbscan") else far[0] >= 0
+
+
+def test_spherical_kmeans_clusters_by_direction_not_length():
+    """Documents on one subject at any length: same direction, very different norms. Plain
+    KMeans splits them by length; normalize: true groups them by direction."""
+    import scipy.sparse as sp
+
+    from deepclust.cluster import predict_clusters
+
+    rng = np.random.default_rng(0)
+    topics = np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.1], [0.1, 0.0, 1.0]])
+    truth = np.repeat(np.arange(3), 60)
+    lengths = rng.choice([1.0, 30.0], size=len(truth))  # short and long documents
+    X = sp.csr_matrix((topics[truth] + rng.uniform(0, 0.15, (len(truth), 3)))
+                      * lengths[:, None])
+    plain = {**DEFAULTS["kmeans"], "normalize": False}
+    spherical = {**DEFAULTS["kmeans"], "normalize": True}
+    _, by_length = fit_predict(X, plain, k=3, seed=0)
+    model, by_direction = fit_predict(X, spherical, k=3, seed=0)
+    assert cluster_accuracy(truth, by_direction) == 1.0
+    assert cluster_accuracy(truth, by_length) < 0.8
+    assert (predict_clusters(model, X * 7.0) == by_direction).all()  # new rows: length-free

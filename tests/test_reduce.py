@@ -62,3 +62,22 @@ def test_fitted_umap_places_new_rows_after_reloading(tmp_path, n_rows):
     centres = np.stack([embedding[blob[:n_rows] == b].mean(axis=0) for b in range(3)])
     nearest = np.linalg.norm(new[:, None] - centres[None], axis=2).argmin(axis=1)
     np.testing.assert_array_equal(nearest, blob[n_rows:])
+
+
+def test_svd_reducer_is_seeded_keeps_sparse_input_and_places_new_rows():
+    """Latent semantic analysis: a truncated SVD of sparse TF-IDF, rows scaled to unit length."""
+    import scipy.sparse as sp
+
+    from deepclust.reduce import transform
+
+    X = sp.random(200, 300, density=0.05, random_state=0, format="csr", dtype=np.float32)
+    settings = {"kind": "svd", "n_components": 20, "n_iter": 5, "normalize": True}
+    reducer, embedding = reduce(X, settings, seed=3)
+    again = reduce(X, settings, seed=3)[1]
+    assert embedding.shape == (200, 20) and embedding.dtype == np.float32
+    assert np.array_equal(embedding, again)
+    norms = np.linalg.norm(embedding, axis=1)
+    assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
+    assert np.allclose(transform(reducer, X[:5]), embedding[:5], atol=1e-5)
+    with pytest.raises(ValueError, match="n_components=300 must be below the 300 features"):
+        reduce(X, {**settings, "n_components": 300}, seed=0)

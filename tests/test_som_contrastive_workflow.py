@@ -17,17 +17,17 @@ from conftest import ROOT, planned_jobs, run_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-SEEDS = [0, 1]
+SEEDS = [0]  # one seed: the spread over seeds is measured by make bench-som/-contrastive
 SOM_PIPELINES = ["som", "ae_som", "ae_umap_som"]
 CONTRASTIVE_PIPELINES = ["contrastive_kmeans", "contrastive_umap_gmm"]
-#: ACC floors on digits (1,797 images, 10 classes), mean over seeds 0 and 1, about 0.04 below
-#: what they measured on 2026-11-25 (in the comments; KMeans on the pixels: 0.79, on the
-#: autoencoder's embedding: 0.775)
-FLOORS = {"som": 0.75,  # 0.786
-          "ae_som": 0.72,  # 0.765
-          "ae_umap_som": 0.78,  # 0.843
-          "contrastive_kmeans": 0.80,  # 0.840
-          "contrastive_umap_gmm": 0.86}  # 0.905
+#: ACC floors on digits (1,797 images, 10 classes), seed 0, about 0.05 below what they measured
+#: on 2026-11-26 (in the comments; seed 1 gave 0.772, 0.751, 0.809, 0.818, 0.897; KMeans on
+#: the pixels: 0.79, on the autoencoder's embedding: 0.775)
+FLOORS = {"som": 0.75,  # 0.801
+          "ae_som": 0.73,  # 0.779
+          "ae_umap_som": 0.82,  # 0.877
+          "contrastive_kmeans": 0.81,  # 0.861
+          "contrastive_umap_gmm": 0.86}  # 0.913
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +45,10 @@ def _run_dir(workdir, pipeline, seed):
 
 
 @pytest.mark.parametrize("pipeline", SOM_PIPELINES + CONTRASTIVE_PIPELINES)
-def test_quality_floor_and_leaderboard_mean_over_seeds(digits_run, pipeline):
+def test_quality_floor_on_the_leaderboard(digits_run, pipeline):
     _, _, board = digits_run
     assert board.loc[pipeline, "seeds"] == len(SEEDS)
     assert board.loc[pipeline, "acc_mean"] >= FLOORS[pipeline]
-    assert board.loc[pipeline, "acc_std"] >= 0  # a real spread over seeds, not a single run
 
 
 def test_contrastive_encoder_trains_once_per_seed_and_shares_it(digits_run):
