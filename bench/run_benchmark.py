@@ -31,6 +31,7 @@ from deepclust.bench import (
     phase_config,
     results_markdown,
     run_record,
+    text_recipe_epochs,
     training_to_matmul,
 )
 
@@ -75,7 +76,8 @@ def write_atomically(path: Path, text: str) -> None:
 def write_results_markdown(out: Path, results: dict) -> str:
     """bench/RESULTS.md from the results and the notes in bench/NOTES.md."""
     notes = ROOT / "bench" / "NOTES.md"
-    markdown = results_markdown(results, notes.read_text() if notes.exists() else "")
+    published = yaml.safe_load((ROOT / "bench" / "published.yaml").read_text())
+    markdown = results_markdown(results, notes.read_text() if notes.exists() else "", published)
     write_atomically(out / "RESULTS.md", markdown)
     return markdown
 
@@ -136,6 +138,12 @@ def main(argv=None) -> None:
     speed = training_to_matmul(args.cores)
     print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
           f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
+    text_epochs = None
+    if args.command == "bench":
+        print("the IMDB recipe's autoencoder: seconds per epoch, one batch per call against "
+              "the current path ...", flush=True)
+        text_epochs = text_recipe_epochs(args.cores)
+        print(f"  {text_epochs}", flush=True)
 
     if args.workdir.exists() and not args.keep_workdir:
         shutil.rmtree(args.workdir)
@@ -163,6 +171,7 @@ def main(argv=None) -> None:
         "autoencoder_samples_per_second": round(
             statistics.median(t["samples_per_second"] for t in n2d)),
         "autoencoder_to_matmul": round(ae_gflops / matmul, 3),
+        **({"text_recipe_epochs": text_epochs} if text_epochs else {}),
         "training_check": {**{k: round(v, 3) for k, v in speed.items() if k != "ratios"},
                            "ratios": speed["ratios"], "floor": TRAINING_TO_MATMUL_FLOOR},
         "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",

@@ -104,15 +104,24 @@ def run_record(run: dict) -> dict:
     return record
 
 
+#: what `make bench` measures of the machine (kept by later commands' merges)
+THROUGHPUT_KEYS = ["machine", "matmul_gflops", "autoencoder_gflops",
+                   "autoencoder_samples_per_second", "autoencoder_to_matmul", "training_check",
+                   "text_recipe_epochs"]
+
+
 def merge_results(earlier: dict, later: dict) -> dict:
     """results.json of a later benchmark command (e.g. `make bench-dec`) added to an
     earlier one's: its runs replace earlier runs of the same dataset, pipeline and seed;
-    the throughput measurements of the earlier command (the N2D runs) are kept; each
-    command's phases and duration are listed under ``commands``."""
+    the throughput measurements of the earlier command (the N2D runs) are kept unless the
+    later command is `make bench` itself, which measures them anew; each command's phases
+    and duration are listed under ``commands``."""
     key = lambda run: (run["dataset"], run["pipeline"], run["seed"])  # noqa: E731
     replaced = {key(run) for run in later["runs"]}
     trainings = {(t["dataset"], t["encoder"], t["seed"]): t
                  for t in earlier.get("trainings", []) + later.get("trainings", [])}
+    if any(c["name"] == "make bench" for c in later.get("commands", [])):
+        earlier = {**earlier, **{k: later[k] for k in THROUGHPUT_KEYS if k in later}}
     return {**earlier,
             "date": later["date"],
             "commands": earlier.get("commands", []) + later.get("commands", []),
@@ -141,6 +150,7 @@ def summarize(runs: list[dict]) -> list[dict]:
         for key in ("acc", "nmi", "ari", "silhouette", "peak_rss_mb"):
             row[key] = _stats(r.get(key) for r in group)
         row["total_s"] = _stats(r["seconds"]["total"] for r in group)
+        row["median_total_s"] = float(np.median([r["seconds"]["total"] for r in group]))
         row["stage_s"] = {stage: float(np.median([r["seconds"][stage] for r in group]))
                           for stage in STAGES if all(stage in r["seconds"] for r in group)}
         rows.append(row)
@@ -153,9 +163,29 @@ def _fmt(stats: dict, digits: int) -> list[str]:
             for k in ("mean", "std", "min", "max")]
 
 
-def results_markdown(results: dict, notes: str = "") -> str:
-    """bench/RESULTS.md: scores and times (mean, std, min, max over seeds), stage
-    times, every run, and the throughput measurements."""
+def published_table(dataset: str, summary: list[dict], published: list[dict]) -> list[str]:
+    """One dataset's pipelines (ACC mean ± std with the range, NMI, median seconds per seed)
+    above the published numbers on the same data (bench/published.yaml)."""
+    lines = [f"### {dataset}", "", "| method | seeds | ACC mean ± std (min-max) | NMI mean "
+             "| seconds per seed (median) | source |", "|---|---|---|---|---|---|"]
+    for row in summary:
+        if row["dataset"] != dataset or np.isnan(row["acc"]["mean"]):
+            continue
+        acc, nmi = row["acc"], row["nmi"]
+        lines.append(f"| {row['pipeline']} | {len(row['seeds'])} | {acc['mean']:.3f} ± "
+                     f"{acc['std']:.3f} ({acc['min']:.3f}-{acc['max']:.3f}) | {nmi['mean']:.3f} "
+                     f"| {row['median_total_s']:.0f} | this benchmark |")
+    for entry in published:
+        nmi = f"{entry['nmi']:.3f}" if entry.get("nmi") is not None else "–"
+        lines.append(f"| published {entry['method']} | | {entry['acc']:.3f} | {nmi} | "
+                     f"| {entry['source']} |")
+    return lines + [""]
+
+
+def results_markdown(results: dict, notes: str = "", published: dict | None = None) -> str:
+    """bench/RESULTS.md: per dataset our scores beside the published ones (``published``:
+    dataset -> entries of bench/published.yaml), scores and times (mean, std, min, max over
+    seeds), stage times, every run, and the throughput measurements."""
     summary = summarize(results["runs"])
     lines = ["# Benchmark results", "",
              f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
@@ -165,8 +195,14 @@ def results_markdown(results: dict, notes: str = "") -> str:
                     "their times are from the earlier run" if c.get("reused_workdir") else "")
                  + ")"
                  for c in results.get("commands", [])),
-             "",
-             "## Scores and wall time per seed", "",
+             ""]
+    datasets = [d for d in dict.fromkeys(row["dataset"] for row in summary)
+                if d in (published or {})]
+    if datasets:
+        lines += ["## Against the published numbers", ""]
+        for dataset in datasets:
+            lines += published_table(dataset, summary, published[dataset])
+    lines += ["## Scores and wall time per seed", "",
              "Mean, standard deviation, minimum and maximum over seeds. Time: the whole chain "
              "of one seed (download, prepare, vectorize, train, embed, reduce, cluster, "
              "evaluate; shared jobs counted in every seed) from Snakemake's benchmark files.",
@@ -207,7 +243,24 @@ def results_markdown(results: dict, notes: str = "") -> str:
               f"{results['autoencoder_gflops']:.1f} GFLOP/s = "
               f"{100 * results['autoencoder_to_matmul']:.0f}% of the matrix multiply "
               "(FLOPs counted from the layer sizes: 2 per multiply-add forward, twice that "
-              "backward).", "",
+              "backward)."]
+    check = results.get("training_check")
+    if check:
+        lines.append(f"- Speed check (same process, {len(check['ratios'])} interleaved pairs of "
+                     f"a short training and a matrix multiply): training "
+                     f"{check['measure']:.1f} GFLOP/s against {check['reference']:.1f}, "
+                     f"**{100 * check['ratio']:.0f}%** (median of the pairs {check['ratios']}; "
+                     f"`make bench` fails below {100 * check['floor']:.0f}%).")
+    text = results.get("text_recipe_epochs")
+    if text:
+        lines.append(f"- The IMDB recipe's autoencoder (25,000 x 5,000 -> 1024-512-256-10, "
+                     f"batch 32), seconds per epoch in the same run: "
+                     f"{text['seconds_per_epoch_one_step_per_call']:.1f} with one batch per "
+                     f"call of the train function (the path of 2026-11-24), "
+                     f"{text['seconds_per_epoch_current']:.1f} with "
+                     f"{text['steps_per_execution']} batches per call: "
+                     f"**{text['speedup']:.2f}x**.")
+    lines += ["",
               "| dataset | encoder | seed | threads | batch | epochs | s/epoch | samples/s "
               "| GFLOP/s |", "|" + "---|" * 9]
     for t in results.get("trainings", []):
@@ -221,14 +274,20 @@ def results_markdown(results: dict, notes: str = "") -> str:
 
 def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
                                n_features: int = 784, hidden_units=(500, 500, 2000),
-                               embedding_dim: int = 10, batch_size: int = 256) -> dict:
-    """Train the N2D autoencoder on random data for a few epochs (no validation split)
-    and return :func:`deepclust.models.train_autoencoder`'s throughput report."""
+                               embedding_dim: int = 10, batch_size: int = 256,
+                               steps_per_execution: int | None = None) -> dict:
+    """Train the N2D autoencoder (or the given layer sizes) on random data for a few epochs
+    (no validation split) and return :func:`deepclust.models.train_autoencoder`'s throughput
+    report. ``steps_per_execution``: batches per call of the train function (None: the
+    workflow's :data:`deepclust.models.STEPS_PER_EXECUTION`)."""
     from deepclust.seeding import seed_everything
 
     seed_everything(0, tensorflow=True, threads=threads)
+    from deepclust import models
     from deepclust.models import train_autoencoder
 
+    if steps_per_execution is not None:
+        models.STEPS_PER_EXECUTION = steps_per_execution
     features = np.random.default_rng(0).random((rows, n_features), dtype=np.float32)
     settings = {"kind": "dense_autoencoder", "hidden_units": list(hidden_units),
                 "embedding_dim": embedding_dim,
@@ -266,3 +325,31 @@ def training_to_matmul(threads: int, repeats: int = 5) -> dict:
     return interleaved_ratio(
         lambda: autoencoder_training_speed(threads=threads, epochs=3)["gflops"],
         lambda: matmul_gflops(threads, repeats=3), repeats)
+
+
+#: the IMDB recipe's autoencoder: 5,000 word counts -> 1024-512-256-10, batch 32
+TEXT_RECIPE = {"rows": 25000, "n_features": 5000, "hidden_units": (1024, 512, 256),
+               "embedding_dim": 10, "batch_size": 32}
+
+
+def text_recipe_epochs(threads: int, repeats: int = 2, epochs: int = 3) -> dict:
+    """Seconds per epoch of the IMDB recipe's autoencoder (:data:`TEXT_RECIPE`, random rows of
+    its shape: its counts are trained dense) with one batch per call of the train function,
+    the path of 2026-11-24 (414 s for 25 epochs), against the workflow's current path; the
+    two alternate, ``repeats`` times, and the medians are kept."""
+    from deepclust import models
+
+    current = models.STEPS_PER_EXECUTION
+    seconds = {"one_step_per_call": [], "current": []}
+    try:
+        for _ in range(repeats):
+            for name, steps in (("one_step_per_call", 1), ("current", current)):
+                report = autoencoder_training_speed(threads, epochs=epochs,
+                                                    steps_per_execution=steps, **TEXT_RECIPE)
+                seconds[name].append(report["seconds_per_epoch"])
+    finally:
+        models.STEPS_PER_EXECUTION = current
+    old, new = (float(statistics.median(seconds[k])) for k in ("one_step_per_call", "current"))
+    return {"seconds_per_epoch_one_step_per_call": round(old, 2),
+            "seconds_per_epoch_current": round(new, 2), "speedup": round(old / new, 2),
+            "steps_per_execution": current, "epochs_timed": epochs - 1, "repeats": repeats}

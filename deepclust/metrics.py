@@ -13,12 +13,23 @@ import math
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn import metrics as skm
-from sklearn.metrics.cluster import contingency_matrix
 
 from deepclust.features import to_dense
 
 NOISE = -1
+
+
+def contingency(y_true, y_pred) -> np.ndarray:
+    """Rows per (class, cluster): ``table[i, j]`` counts the rows of the i-th class in the
+    j-th cluster, both in sorted order; what scikit-learn's ``contingency_matrix`` returns.
+    Counted with NumPy: importing ``sklearn.metrics`` would cost each figure job (confusion
+    matrix, examples, terms) 0.6 s of its 2 s; the scores below still come from it."""
+    _, true_idx = np.unique(np.asarray(y_true), return_inverse=True)
+    _, pred_idx = np.unique(np.asarray(y_pred), return_inverse=True)
+    table = np.zeros((true_idx.max(initial=-1) + 1, pred_idx.max(initial=-1) + 1),
+                     dtype=np.int64)
+    np.add.at(table, (true_idx.ravel(), pred_idx.ravel()), 1)
+    return table
 
 
 def match_clusters_to_classes(y_true, y_pred) -> dict:
@@ -35,7 +46,7 @@ def match_clusters_to_classes(y_true, y_pred) -> dict:
     clusters, pred_idx = np.unique(y_pred[keep], return_inverse=True)
     if len(clusters) == 0:
         return {}
-    table = contingency_matrix(true_idx, pred_idx)
+    table = contingency(true_idx, pred_idx)
     rows, cols = linear_sum_assignment(table, maximize=True)
     return {clusters[c].item(): classes[r].item() for r, c in zip(rows, cols)}
 
@@ -63,7 +74,7 @@ def cluster_purity(y_true, y_pred) -> float:
     clustered = y_pred != NOISE
     if not clustered.any():
         return 0.0
-    counts = skm.cluster.contingency_matrix(y_true[clustered], y_pred[clustered])
+    counts = contingency(y_true[clustered], y_pred[clustered])
     return float(counts.max(axis=0).sum()) / len(y_true)
 
 
@@ -79,6 +90,8 @@ def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int =
     Silhouette is estimated on a seeded sample of ``max_silhouette_rows`` rows for
     large data (it is quadratic in the number of rows).
     """
+    from sklearn import metrics as skm
+
     features = to_dense(features)  # Davies-Bouldin needs dense rows
     y_pred = np.asarray(y_pred)
     keep = y_pred != NOISE
@@ -106,6 +119,8 @@ def evaluate_clustering(features, y_pred, y_true=None, seed: int = 0) -> dict:
         "noise_fraction": float(np.mean(y_pred == NOISE)),
     }
     if y_true is not None:
+        from sklearn import metrics as skm
+
         y_true = np.asarray(y_true)
         result.update(
             acc=cluster_accuracy(y_true, y_pred),

@@ -220,6 +220,18 @@ def dense_if_small(features):
     return features
 
 
+#: training steps Keras runs per call of its compiled train function (``steps_per_execution``,
+#: at most one epoch's): the same updates in the same order, bit for bit (tested), with one
+#: Python round trip per 16 batches instead of per batch. It matters for small batches (the
+#: IMDB recipe's 32 rows: 782 steps an epoch).
+STEPS_PER_EXECUTION = 16
+
+
+def steps_per_execution(n_rows: int, batch_size: int) -> int:
+    """:data:`STEPS_PER_EXECUTION`, or one epoch's steps when an epoch has fewer."""
+    return max(1, min(STEPS_PER_EXECUTION, -(-n_rows // batch_size)))
+
+
 def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     """Build, compile and fit the autoencoder described by the encoder ``settings``.
 
@@ -229,10 +241,12 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     """
     features = dense_if_small(features)
     model = build_autoencoder(features.shape[1], settings, image_shape)
-    model.compile(optimizer=make_optimizer(settings["optimizer"], settings["learning_rate"]),
-                  loss=settings["loss"])
     validation_split = settings["validation_split"]
     n_val = int(features.shape[0] * validation_split)  # Keras takes the last rows
+    model.compile(optimizer=make_optimizer(settings["optimizer"], settings["learning_rate"]),
+                  loss=settings["loss"],
+                  steps_per_execution=steps_per_execution(features.shape[0] - n_val,
+                                                          settings["batch_size"]))
     flops = dense_flops(model)
     progress = EpochProgress(settings["epochs"], features.shape[0] - n_val, n_val, flops)
     callbacks = [progress]

@@ -98,6 +98,8 @@ def test_a_later_command_adds_its_runs_and_replaces_reruns():
         ("n2d", 0, 0.95), ("dec", 0, 0.85), ("n2d", 1, 0.96)]
     assert [c["name"] for c in merged["commands"]] == ["make bench", "make bench-dec"]
     assert merged["autoencoder_gflops"] == 80.0  # the N2D command's measurement stays
+    again = merge_results(merged, command("make bench", 900, [], [], 95.0))
+    assert again["autoencoder_gflops"] == 95.0  # make bench measures the machine anew
     assert merged["trainings"] == [dict(ae0, gflops=70.0)] and merged["date"] == "2026-11-24"
     md = results_markdown({**merged, "autoencoder_samples_per_second": 1,
                            "autoencoder_to_matmul": 0.8, "trainings": []})
@@ -183,3 +185,17 @@ def test_interleaved_ratio_alternates_and_ignores_one_slow_spell():
     assert result["ratios"] == [0.6, 0.2, 0.62, 0.58, 0.61]
     assert result["ratio"] == pytest.approx(0.60)
     assert result["measure"] == 60 and result["reference"] == 100
+
+
+def test_results_put_each_dataset_beside_its_published_numbers():
+    runs = [run_record(_run("n2d", seed, acc, 100 + seed)) for seed, acc in
+            ((0, 0.95), (1, 0.97), (2, 0.96))]
+    published = {"mnist-test": [{"method": "N2D", "acc": 0.948, "nmi": 0.882, "source": "paper"}],
+                 "usps": [{"method": "KMeans", "acc": 0.668, "source": "elsewhere"}]}
+    md = results_markdown({"date": "d", "machine": "m", "runs": runs, "matmul_gflops": 1.0,
+                           "autoencoder_gflops": 1.0, "autoencoder_samples_per_second": 1,
+                           "autoencoder_to_matmul": 1.0}, published=published)
+    table = md.split("### mnist-test")[1].split("##")[0]
+    assert "| n2d | 3 | 0.960 ± 0.008 (0.950-0.970) | 0.860 | " in table
+    assert "| published N2D | | 0.948 | 0.882 | | paper |" in table
+    assert "### usps" not in md  # no runs on it

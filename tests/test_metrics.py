@@ -94,3 +94,16 @@ def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
     table, _, clusters = confusion_table([0, 0, 0, 1, 1, 1], [0, 0, 2, 1, 1, 3])
     assert clusters.tolist()[:2] == [0, 1] and sorted(clusters.tolist()[2:]) == [2, 3]
     assert table.sum(axis=0).tolist() == [2, 2, 1, 1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_contingency_equals_scikit_learns(seed):
+    from sklearn.metrics.cluster import contingency_matrix
+
+    from deepclust.metrics import contingency
+
+    rng = np.random.default_rng(seed)
+    y_true = rng.choice(["cat", "dog", "owl"], size=200)
+    y_pred = rng.integers(-1, 6, size=200)  # noise label included
+    assert np.array_equal(contingency(y_true, y_pred), contingency_matrix(y_true, y_pred))
+    assert contingency([], []).shape == (0, 0)

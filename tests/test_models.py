@@ -129,3 +129,32 @@ def test_conv_autoencoder_needs_an_image_shape_that_fits_the_rows():
     with pytest.raises(ValueError, match=r"^image shape \[8, 8, 1\] holds 64 values but the "
                                          "rows have 50 features$"):
         build_autoencoder(50, settings, image_shape=[8, 8, 1])
+
+
+@pytest.mark.parametrize("path", ["dense", "augmented", "streamed"])
+def test_several_steps_per_execution_give_the_same_weights_as_one(monkeypatch, path):
+    """Keras runs STEPS_PER_EXECUTION batches per call of its train function: the same
+    updates in the same order, bit for bit, on each input path (in-memory rows, augmented
+    image batches, sparse rows streamed as dense batches), including a last partial call."""
+    import scipy.sparse as sp
+
+    settings = dict(SETTINGS, early_stopping={}, batch_size=16)  # 160 rows: 10 steps
+    image_shape = None
+    data = _data()
+    if path == "augmented":
+        data = np.random.default_rng(0).random((200, 64), dtype=np.float32)
+        settings["augment_images"] = {"shift": 0.1, "rotation": 10}
+        image_shape = (8, 8, 1)
+    elif path == "streamed":
+        monkeypatch.setattr(models, "DENSE_INPUT_MAX_BYTES", 0)
+        data = sp.csr_matrix((data > 0.7).astype(np.float32))
+    runs = []
+    for steps in (1, 4):  # 4: calls of 4, 4 and 2 steps each epoch
+        monkeypatch.setattr(models, "STEPS_PER_EXECUTION", steps)
+        seed_everything(3, tensorflow=True, threads=1)
+        model, history, _ = train_autoencoder(data, settings, seed=3, image_shape=image_shape)
+        runs.append((history, model.get_weights()))
+    (history_1, weights_1), (history_4, weights_4) = runs
+    assert history_1 == history_4
+    assert all(np.array_equal(a, b) for a, b in zip(weights_1, weights_4))
+    assert models.steps_per_execution(160, 16) == 4 and models.steps_per_execution(20, 16) == 2
