@@ -204,3 +204,21 @@ def resolve_k(k_spec, settings: dict, rows, selection_path=None) -> int | None:
         with open(selection_path) as fh:
             return int(json.load(fh)["k"])
     raise ValueError(f"k must be a positive integer, 'labels' or 'auto', got {k_spec!r}")
+
+
+def read_start_clusters(path, rows, pipeline_name: str) -> np.ndarray:
+    """The cluster of every row in another pipeline's clusters.csv (the start of a DEC/IDEC
+    run: clusterer ``init_from``), checked against this dataset's rows (ids in order) and
+    with every row clustered (no DBSCAN noise)."""
+    import pandas as pd
+
+    start = pd.read_csv(path)
+    if list(start["id"]) != list(rows["id"]):
+        raise ValueError(f"{path}: the clusters of pipeline {pipeline_name!r} (init_from) are "
+                         f"not of this dataset's {len(rows)} rows in order")
+    labels = start["cluster"].to_numpy()
+    if (labels < 0).any():
+        raise ValueError(f"{path}: pipeline {pipeline_name!r} (init_from) left "
+                         f"{int((labels < 0).sum())} rows as noise; DEC needs a cluster for "
+                         "every row to start from (use a clusterer without noise, e.g. GMM)")
+    return labels

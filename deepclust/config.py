@@ -138,6 +138,17 @@ def _check_dec_and_conv(config: dict) -> None:
             raise ConfigError(f"pipelines.{name}: {kind.upper()} clusters the encoder's own "
                               f"embedding; set pipelines.{name}.reducer to 'none' "
                               f"(got {chain.reducer!r})")
+    for name, spec in config["clusterers"].items():
+        start = spec.get("init_from") if spec["kind"] in DEC_KINDS else None
+        if start is None:
+            continue
+        if start not in config["pipelines"]:
+            raise ConfigError(f"clusterers.{name}.init_from: {start!r} is not defined under "
+                              f"'pipelines' (defined: {', '.join(sorted(config['pipelines']))})")
+        if is_dec(config, start):
+            raise ConfigError(f"clusterers.{name}.init_from: pipeline {start!r} is itself "
+                              "DEC/IDEC; start from a pipeline with another clusterer (e.g. "
+                              "UMAP + GMM on the same autoencoder)")
     for dataset in config["run"]["datasets"]:
         modality = config["datasets"][dataset]["modality"]
         for name in config["run"]["pipelines"]:
@@ -158,6 +169,13 @@ def encoder_kind(config: dict, encoder: str) -> str | None:
 def is_dec(config: dict, pipeline_name: str) -> bool:
     """True when the pipeline's clusterer is DEC or IDEC."""
     return config["clusterers"][pipeline(config, pipeline_name).clusterer]["kind"] in DEC_KINDS
+
+
+def dec_start(config: dict, pipeline_name: str) -> str | None:
+    """The pipeline whose clusters start a DEC/IDEC pipeline's centres (None: KMeans)."""
+    if not is_dec(config, pipeline_name):
+        return None
+    return config["clusterers"][pipeline(config, pipeline_name).clusterer].get("init_from")
 
 
 def is_som(config: dict, pipeline_name: str) -> bool:

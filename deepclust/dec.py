@@ -142,7 +142,17 @@ class DEC:
             train.compile(optimizer=self._optimizer(), loss="kl_divergence")
         return model, train
 
-    def _initial_centres(self, embedding: np.ndarray):
+    def _initial_centres(self, embedding: np.ndarray, start=None):
+        """``(centres, labels)``: KMeans with ``n_init`` starts on the embedding, or, given
+        ``start`` (a cluster per row, e.g. another pipeline's), each cluster's mean."""
+        if start is not None:
+            clusters, labels = np.unique(np.asarray(start), return_inverse=True)
+            if len(clusters) != self.n_clusters:
+                raise ValueError(f"{self.method} starts from {len(clusters)} clusters "
+                                 f"(init_from), but K is {self.n_clusters}")
+            centres = np.stack([embedding[labels == j].mean(axis=0)
+                                for j in range(self.n_clusters)])
+            return centres, labels
         from sklearn.cluster import KMeans
 
         kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=self.seed)
@@ -162,23 +172,29 @@ class DEC:
                                self.augment_images["rotation"], self.seed)
 
     def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
-            image_shape=None) -> "DEC":
+            image_shape=None, start=None) -> "DEC":
         """Train on ``features`` (rows as the autoencoder was trained on). ``y``, when given,
         is only used to log ACC and NMI at each target update; ``embedding``, when given,
         is the pretrained encoder's output for ``features`` (else it is computed);
-        ``image_shape``, the dataset's, lets ``augment_images`` transform the batches."""
+        ``image_shape``, the dataset's, lets ``augment_images`` transform the batches;
+        ``start``, a cluster per row, gives the initial centres instead of KMeans."""
         from deepclust.metrics import cluster_accuracy
         from sklearn.metrics import normalized_mutual_info_score
 
         n = features.shape[0]
         check_k(self.n_clusters, n)
-        start = time.perf_counter()
+        began = time.perf_counter()
         if embedding is None:
             embedding = embed(autoencoder, features)
-        centres, previous = self._initial_centres(embedding)
+        centres, previous = self._initial_centres(embedding, start)
         autoencoder = copy_model(autoencoder)  # training must not change the caller's model
-        log.info("%s: KMeans (%d starts) on the pretrained %d-d embedding of %d rows in %.1f s",
-                 self.method, self.n_init, embedding.shape[1], n, time.perf_counter() - start)
+        if start is None:
+            log.info("%s: KMeans (%d starts) on the pretrained %d-d embedding of %d rows in "
+                     "%.1f s", self.method, self.n_init, embedding.shape[1], n,
+                     time.perf_counter() - began)
+        else:
+            log.info("%s: centres from the given clusters' mean embeddings (%d-d, %d rows)",
+                     self.method, embedding.shape[1], n)
         self.model_, train = self._build(autoencoder, centres)
         augmenter = self._augmenter(image_shape)
         self.history_, self.converged_ = [], False
@@ -191,7 +207,7 @@ class DEC:
                 record = {"iteration": iteration,
                           "loss": mean_of(losses, "loss"),
                           "label_change": label_change(previous, labels),
-                          "seconds": round(time.perf_counter() - start, 2)}
+                          "seconds": round(time.perf_counter() - began, 2)}
                 if self.gamma > 0:
                     record["kl_loss"] = mean_of(losses, "clustering_loss")
                     record["reconstruction_loss"] = mean_of(losses, "reconstruction_loss")

@@ -65,6 +65,7 @@ rule cluster_dec:
         ),
         vectorized=f"{PATHS['vectorized']}/features.npz",
         meta=f"{PATHS['prepared']}/dataset.json",
+        start=dec_start_clusters,
     output:
         clusters=f"{PATHS['run']}/clusters.csv",
         soft=f"{PATHS['run']}/soft_assignments.csv",

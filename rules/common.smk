@@ -27,6 +27,7 @@ from deepclust.config import (
     check_config,
     describe_validation_error,
     encoder_kind,
+    dec_start,
     has_labels,
     is_dec,
     is_som,
@@ -241,6 +242,15 @@ def clustered_features(wildcards):
     return cluster_inputs(wildcards)["features"]
 
 
+def dec_start_clusters(wildcards):
+    """The clusters that start a DEC/IDEC run's centres (clusterer init_from: a pipeline of
+    the same dataset and seed); nothing when KMeans starts them."""
+    start = dec_start(config, wildcards.pipeline)
+    if start is None:
+        return []
+    return run_file("clusters.csv", wildcards.dataset, start, wildcards.seed)
+
+
 def som_of_run(wildcards):
     """The fitted map of a SOM run (its quantization and topographic errors go into
     metrics.json); nothing for other pipelines."""
@@ -325,6 +335,14 @@ def stage_benchmarks(dataset, pipeline_name, seed):
     benchmarks = {
         stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()
     }
+    start = dec_start(config, pipeline_name)
+    if (
+        start is not None
+    ):  # DEC/IDEC started from another pipeline's clusters: its jobs count
+        first = stage_benchmarks(dataset, start, seed)
+        benchmarks["cluster"] = [first["cluster"], benchmarks["cluster"]]
+        if "reduce" in first:
+            benchmarks["reduce"] = first["reduce"]
     benchmarks["figures"] = figure_benchmarks(dataset, pipeline_name, seed)
     fetched = [f.name for f in downloads_of(dataset).values()]
     if fetched:  # one download job per file: the stage takes all of them

@@ -4,7 +4,7 @@ model, its embedding, the training history and its figure."""
 import pandas as pd
 
 from deepclust.atomic import atomic_path
-from deepclust.cluster import check_k, resolve_k
+from deepclust.cluster import check_k, read_start_clusters, resolve_k
 from deepclust.datasets import read_image_shape, read_labels, read_rows
 from deepclust.features import load_matrix, save_array
 from deepclust.rule import logged
@@ -22,10 +22,12 @@ with logged(snakemake):
     from deepclust.plots import plot_dec_progress
 
     features = load_matrix(snakemake.input.vectorized)
+    start = read_start_clusters(snakemake.input.start, rows, settings["init_from"]) \
+        if snakemake.input.start else None
     dec = DEC.from_settings(settings, k, seed).fit(
         load_autoencoder(snakemake.input.autoencoder), features,
         y=read_labels(snakemake.input.rows), embedding=load_matrix(snakemake.input.features),
-        image_shape=read_image_shape(snakemake.input.meta))
+        image_shape=read_image_shape(snakemake.input.meta), start=start)
     ids = rows[["id"]]
     ids.assign(cluster=dec.labels_).to_csv(snakemake.output.clusters, index=False)
     soft = pd.DataFrame(dec.q_, columns=[f"q{j}" for j in range(k)])

@@ -96,6 +96,15 @@ CASES = {
         lambda c: c["encoders"]["ae"].update(filters=[8, 16]),
         "encoders.ae.filters: only a conv_autoencoder has filters (this encoder is a "
         "dense_autoencoder)"),
+    "DEC started from an undefined pipeline": (
+        lambda c: c["clusterers"].update(dec={"kind": "dec", "init_from": "n2d_lnog"}),
+        "clusterers.dec.init_from: 'n2d_lnog' is not defined under 'pipelines' (defined: "),
+    "DEC started from a DEC pipeline": (
+        lambda c: (c["clusterers"].update(dec={"kind": "dec"},
+                                          dec2={"kind": "dec", "init_from": "ae_dec"}),
+                   c["pipelines"].update(ae_dec={"encoder": "ae", "clusterer": "dec"})),
+        "clusterers.dec2.init_from: pipeline 'ae_dec' is itself DEC/IDEC; start from a "
+        "pipeline with another clusterer (e.g. UMAP + GMM on the same autoencoder)"),
     "bad k": (
         lambda c: c["datasets"]["digits"].update(k="many"),
         "config key 'datasets.digits.k': 'many' is not of type 'integer' or 'many' is not one "

@@ -141,3 +141,42 @@ def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
                 "maxiter": 15, "batch_size": 64, "optimizer": "sgd", "learning_rate": 0.01,
                 "momentum": 0.9, "augment_images": augment}
     assert DEC.from_settings(settings, 3, seed=4).augment_images == augment
+
+
+def test_dec_starts_from_given_clusters_mean_embeddings(blobs_and_autoencoder):
+    """init_from: another pipeline's clusters give the centres (their mean embeddings), not
+    KMeans; their count must be K."""
+    from deepclust.metrics import cluster_accuracy
+    from deepclust.models import embed
+
+    x, y, autoencoder = blobs_and_autoencoder
+    start = (y + 1) * 10  # the true classes under other names
+    dec = _dec(maxiter=5)
+    centres, labels = dec._initial_centres(embed(autoencoder, x), start)
+    embedding = embed(autoencoder, x)
+    assert np.allclose(centres[0], embedding[y == 0].mean(axis=0), atol=1e-5)
+    assert (labels == y).all()
+    seed_everything(0, tensorflow=True, threads=1)
+    fitted = _dec(maxiter=5).fit(autoencoder, x, y=y, start=start)
+    assert fitted.history_[0]["acc"] == 1.0  # the first target comes from the given start
+    assert cluster_accuracy(y, fitted.labels_) >= 0.99
+    with pytest.raises(ValueError, match="DEC starts from 2 clusters .init_from., but K is 3"):
+        _dec().fit(autoencoder, x, start=np.minimum(y, 1))
+
+
+def test_start_clusters_must_be_this_datasets_rows_without_noise(tmp_path):
+    import pandas as pd
+
+    from deepclust.cluster import read_start_clusters
+
+    rows = pd.DataFrame({"id": [0, 1, 2]})
+    path = tmp_path / "clusters.csv"
+    pd.DataFrame({"id": [0, 1, 2], "cluster": [1, 0, 1]}).to_csv(path, index=False)
+    assert read_start_clusters(path, rows, "n2d").tolist() == [1, 0, 1]
+    pd.DataFrame({"id": [0, 2, 1], "cluster": [1, 0, 1]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="pipeline 'n2d' .init_from. are not of this "
+                                         "dataset's 3 rows in order"):
+        read_start_clusters(path, rows, "n2d")
+    pd.DataFrame({"id": [0, 1, 2], "cluster": [1, -1, 1]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="left 1 rows as noise"):
+        read_start_clusters(path, rows, "n2d")
