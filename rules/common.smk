@@ -25,9 +25,9 @@ from deepclust.config import (
     NONE,
     ConfigError,
     check_config,
+    dec_start,
     describe_validation_error,
     encoder_kind,
-    dec_start,
     has_labels,
     is_dec,
     is_som,
@@ -335,10 +335,9 @@ def stage_benchmarks(dataset, pipeline_name, seed):
     benchmarks = {
         stage: benchmark_path(rule).format(**keys) for stage, rule in stages.items()
     }
+    # DEC/IDEC started from another pipeline's clusters: that pipeline's jobs count too
     start = dec_start(config, pipeline_name)
-    if (
-        start is not None
-    ):  # DEC/IDEC started from another pipeline's clusters: its jobs count
+    if start is not None:
         first = stage_benchmarks(dataset, start, seed)
         benchmarks["cluster"] = [first["cluster"], benchmarks["cluster"]]
         if "reduce" in first:

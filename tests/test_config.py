@@ -1,6 +1,7 @@
 """A bad config stops Snakemake before any job runs, with a message naming the key."""
 
 import copy
+import re
 import subprocess
 import sys
 
@@ -147,6 +148,21 @@ def test_defaults_are_filled_in(tmp_path):
     result = run_workflow(tmp_path, config, "--dry-run", "--printshellcmds")
     assert result.returncode == 0
     assert planned_jobs(result.stdout + result.stderr)["train_autoencoder"] == 1
+
+
+def test_dec_started_from_n2d_plans_the_start_pipelines_clusters_only(tmp_path):
+    """config.yaml's dec starts from n2d_long's clusters of the same seed: running dec alone
+    plans n2d_long's UMAP and clustering, one pretraining shared by both, and nothing of
+    n2d_long's evaluation or figures."""
+    config = {"run": {"datasets": ["digits"], "pipelines": ["dec"], "seeds": [0, 1]}}
+    result = run_workflow(tmp_path, config, "--dry-run")
+    output = result.stdout + result.stderr
+    jobs = planned_jobs(output)
+    seeds = 2
+    assert jobs["train_autoencoder"] == seeds and jobs["reduce_embedding"] == seeds
+    assert jobs["cluster"] == seeds and jobs["cluster_dec"] == seeds  # n2d_long's GMM, DEC
+    evaluated = re.findall(r"rule evaluate:.*?wildcards: [^\n]*pipeline=(\w+)", output, re.S)
+    assert evaluated == ["dec"] * seeds
 
 
 def test_check_config_accepts_a_valid_config():
