@@ -122,7 +122,7 @@ def vectorize(data, modality: str, settings: dict):
 
     images / numeric matrices -> a scaler (dense float32); text -> CountVectorizer or
     TF-IDF (scipy CSR, kept sparse until a model needs dense batches); tables -> a
-    ColumnTransformer (:func:`deepclust.vectorizers.make_table_vectorizer`).
+    ColumnTransformer (:func:`make_table_vectorizer`).
     """
     if modality == "text":
         text = settings["text"]
