@@ -32,6 +32,7 @@ from deepclust.bench import (
     results_markdown,
     run_record,
     text_recipe_epochs,
+    training_profile,
     training_to_matmul,
 )
 
@@ -138,8 +139,11 @@ def main(argv=None) -> None:
     speed = training_to_matmul(args.cores)
     print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
           f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
-    text_epochs = None
+    text_epochs = profile = None
     if args.command == "bench":
+        print("where an epoch of N2D's autoencoder goes ...", flush=True)
+        profile = training_profile(args.cores)
+        print(f"  {profile}", flush=True)
         print("the IMDB recipe's autoencoder: seconds per epoch, one batch per call against "
               "the current path ...", flush=True)
         text_epochs = text_recipe_epochs(args.cores)
@@ -172,6 +176,7 @@ def main(argv=None) -> None:
             statistics.median(t["samples_per_second"] for t in n2d)),
         "autoencoder_to_matmul": round(ae_gflops / matmul, 3),
         **({"text_recipe_epochs": text_epochs} if text_epochs else {}),
+        **({"training_profile": profile} if profile else {}),
         "training_check": {**{k: round(v, 3) for k, v in speed.items() if k != "ratios"},
                            "ratios": speed["ratios"], "floor": TRAINING_TO_MATMUL_FLOOR},
         "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",

@@ -107,7 +107,7 @@ def run_record(run: dict) -> dict:
 #: what `make bench` measures of the machine (kept by later commands' merges)
 THROUGHPUT_KEYS = ["machine", "matmul_gflops", "autoencoder_gflops",
                    "autoencoder_samples_per_second", "autoencoder_to_matmul", "training_check",
-                   "text_recipe_epochs"]
+                   "text_recipe_epochs", "training_profile"]
 
 
 def merge_results(earlier: dict, later: dict) -> dict:
@@ -251,6 +251,20 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
                      f"{check['measure']:.1f} GFLOP/s against {check['reference']:.1f}, "
                      f"**{100 * check['ratio']:.0f}%** (median of the pairs {check['ratios']}; "
                      f"`make bench` fails below {100 * check['floor']:.0f}%).")
+    profile = results.get("training_profile")
+    if profile:
+        sec, ratio = profile["seconds_per_epoch"], profile["to_matmul"]
+        lines.append(
+            f"- Where an epoch goes (N2D's autoencoder, {profile['rows']:,} random rows, "
+            f"batch {profile['batch_size']}; each part timed alone, same process, matmul "
+            f"{profile['matmul_gflops']:.1f} GFLOP/s): the layers' matrix multiplies alone "
+            f"{sec['matmuls']:.2f} s ({100 * ratio['matmuls']:.0f}% of the big multiply's "
+            f"rate: these shapes run slower); the whole step with SGD {sec['step_sgd']:.2f} s "
+            f"(+{sec['step_sgd'] - sec['matmuls']:.2f} s: bias, ReLU, loss, Keras' loop); with "
+            f"Adam {sec['step_adam']:.2f} s ({100 * ratio['step_adam']:.0f}%; the update "
+            f"+{sec['step_adam'] - sec['step_sgd']:.2f} s); the shifted/rotated copies alone "
+            f"{sec['augmentation']:.2f} s; the augmented epoch {sec['augmented_epoch']:.2f} s "
+            f"({100 * ratio['augmented_epoch']:.0f}%).")
     text = results.get("text_recipe_epochs")
     if text:
         lines.append(f"- The IMDB recipe's autoencoder (25,000 x 5,000 -> 1024-512-256-10, "
@@ -323,12 +337,94 @@ def interleaved_ratio(measure, reference, repeats: int = 5) -> dict:
 
 
 def training_to_matmul(threads: int, repeats: int = 5) -> dict:
-    """Autoencoder training (N2D's layer sizes, random data) against TensorFlow's matrix
-    multiply, in one process on ``threads`` threads: :func:`interleaved_ratio` of their
-    GFLOP/s."""
+    """Autoencoder training (N2D's layer sizes, 10,000 random rows: MNIST-test's size)
+    against TensorFlow's matrix multiply, in one process on ``threads`` threads:
+    :func:`interleaved_ratio` of their GFLOP/s."""
     return interleaved_ratio(
-        lambda: autoencoder_training_speed(threads=threads, epochs=3)["gflops"],
+        lambda: autoencoder_training_speed(threads=threads, rows=10000, epochs=3)["gflops"],
         lambda: matmul_gflops(threads, repeats=3), repeats)
+
+
+def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int = 5) -> float:
+    """Seconds for ``steps`` training steps' matrix multiplies alone: for each dense layer
+    (``layer_sizes`` = widths from input to output) the forward product and the two of the
+    backward pass (gradients of the input and of the weights), at ``batch_size`` rows;
+    median of ``repeats`` (TensorFlow, threads as configured)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    xs = [tf.constant(rng.random((batch_size, m), dtype=np.float32)) for m, _ in shapes]
+    ws = [tf.constant(rng.random((m, n), dtype=np.float32)) for m, n in shapes]
+    dys = [tf.constant(rng.random((batch_size, n), dtype=np.float32)) for _, n in shapes]
+
+    @tf.function
+    def step():
+        total = tf.constant(0.0)
+        for x, w, dy in zip(xs, ws, dys):
+            y = tf.linalg.matmul(x, w)
+            dx = tf.linalg.matmul(dy, w, transpose_b=True)
+            dw = tf.linalg.matmul(x, dy, transpose_a=True)
+            total += y[0, 0] + dx[0, 0] + dw[0, 0]
+        return total
+
+    step().numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            out = step()
+        out.numpy()
+        times.append(time.perf_counter() - start)
+    return float(statistics.median(times))
+
+
+def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
+                     hidden_units=(500, 500, 2000), embedding_dim: int = 10,
+                     batch_size: int = 256, epochs: int = 4, image_shape=(28, 28)) -> dict:
+    """Where an epoch of N2D's autoencoder (MNIST-test's size, random pixels) goes, in
+    seconds per epoch (median epoch after the first), each part measured on its own in one
+    process: the layers' matrix multiplies alone; the whole step with plain SGD (the
+    multiplies plus bias, ReLU, loss, gradients' element-wise work and Keras' loop); with
+    Adam (the workflow's optimizer, one fused update per weight); the shifted/rotated
+    copies alone; and the workflow's augmented epoch. GFLOP/s count the multiplies."""
+    from deepclust import models
+    from deepclust.augment import augmented_batches, make_augmenter
+    from deepclust.seeding import seed_everything
+
+    seed_everything(0, tensorflow=True, threads=threads)
+    features = np.random.default_rng(0).random((rows, n_features), dtype=np.float32)
+    settings = {"kind": "dense_autoencoder", "hidden_units": list(hidden_units),
+                "embedding_dim": embedding_dim, "activation": "relu", "optimizer": "adam",
+                "learning_rate": 0.001, "loss": "mse", "epochs": epochs,
+                "batch_size": batch_size, "validation_split": 0.0, "early_stopping": {}}
+    steps = -(-rows // batch_size)
+    sizes = [n_features, *hidden_units, embedding_dim, *reversed(hidden_units), n_features]
+    seconds = {"matmuls": layer_matmuls_seconds(sizes, batch_size, steps)}
+
+    def epoch(**changes):
+        report = models.train_autoencoder(features, {**settings, **changes}, seed=0,
+                                          image_shape=image_shape)[2]
+        return report["seconds_per_epoch"], report["training_flops_per_sample"]
+
+    seconds["step_sgd"], flops = epoch(optimizer="sgd")
+    seconds["step_adam"], _ = epoch()
+    augmenter = make_augmenter(image_shape, 0.1, 10, seed=0)
+    batches = augmented_batches(features, batch_size, augmenter, seed=0)
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for _ in batches:
+            pass
+        times.append(time.perf_counter() - start)
+    seconds["augmentation"] = float(statistics.median(times[1:]))
+    seconds["augmented_epoch"], _ = epoch(augment_images={"shift": 0.1, "rotation": 10})
+    gflops = {k: flops * rows / v / 1e9 for k, v in seconds.items() if k != "augmentation"}
+    matmul = matmul_gflops(threads, repeats=3)
+    return {"rows": rows, "batch_size": batch_size, "matmul_gflops": round(matmul, 1),
+            "seconds_per_epoch": {k: round(v, 3) for k, v in seconds.items()},
+            "gflops": {k: round(v, 1) for k, v in gflops.items()},
+            "to_matmul": {k: round(v / matmul, 3) for k, v in gflops.items()}}
 
 
 #: the IMDB recipe's autoencoder: 5,000 word counts -> 1024-512-256-10, batch 32

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from deepclust.atomic import load_model_file  # noqa: E402
 from deepclust.augment import augmentation_for, augmented_batches, make_augmenter  # noqa: E402
 from deepclust.features import is_sparse  # noqa: E402
-from deepclust.optimizers import make_optimizer  # noqa: E402
+from deepclust.optimizers import learning_rate_for, make_optimizer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,9 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     model = build_autoencoder(features.shape[1], settings, image_shape)
     validation_split = settings["validation_split"]
     n_val = int(features.shape[0] * validation_split)  # Keras takes the last rows
-    model.compile(optimizer=make_optimizer(settings["optimizer"], settings["learning_rate"]),
+    steps = settings["epochs"] * -(-(features.shape[0] - n_val) // settings["batch_size"])
+    optimizer = make_optimizer(settings["optimizer"], learning_rate_for(settings, steps))
+    model.compile(optimizer=optimizer,
                   loss=settings["loss"],
                   steps_per_execution=steps_per_execution(features.shape[0] - n_val,
                                                           settings["batch_size"]))

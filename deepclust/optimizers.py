@@ -41,10 +41,22 @@ class FusedAdam(keras.optimizers.Adam):
             epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
 
-def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
-    """The Keras optimizer called ``name`` (``adam`` is :class:`FusedAdam`) at ``learning_rate``."""
+def learning_rate_for(settings: dict, steps: int):
+    """An encoder's learning rate: ``settings["learning_rate"]``, constant, or with
+    ``learning_rate_decay: cosine`` a Keras ``CosineDecay`` from it to zero over the
+    ``steps`` training steps (every epoch's batches)."""
+    decay = settings.get("learning_rate_decay")
+    if not decay:
+        return settings["learning_rate"]
+    if decay != "cosine":
+        raise ValueError(f"learning_rate_decay: {decay!r} is not a known schedule (cosine)")
+    return keras.optimizers.schedules.CosineDecay(settings["learning_rate"],
+                                                  decay_steps=max(1, int(steps)))
+
+
+def make_optimizer(name: str, learning_rate) -> keras.optimizers.Optimizer:
+    """The Keras optimizer called ``name`` (``adam`` is :class:`FusedAdam`) at
+    ``learning_rate`` (a number or a Keras learning-rate schedule)."""
     if name.lower() == "adam":
         return FusedAdam(learning_rate=learning_rate)
-    optimizer = keras.optimizers.get(name)
-    optimizer.learning_rate = learning_rate
-    return optimizer
+    return type(keras.optimizers.get(name))(learning_rate=learning_rate)

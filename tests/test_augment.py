@@ -1,5 +1,6 @@
 """Image augmentation (deepclust.augment) and the autoencoder trained with it."""
 import numpy as np
+import pytest
 
 from deepclust.seeding import seed_everything
 
@@ -88,3 +89,42 @@ def test_rows_that_are_not_images_train_as_they_are(caplog):
     assert "augment_images: not used, this dataset has no image shape" in caplog.text
     for w, w_plain in zip(*(m.get_weights() for m in models)):
         np.testing.assert_array_equal(w, w_plain)
+
+
+def test_one_resampling_draws_what_keras_translation_then_rotation_draw():
+    """The composed transform has the distribution of Keras' two layers in a row: the
+    centre of a bar moves as far, and its mass stays on the canvas, over 2,000 draws."""
+    import keras
+
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[10:18, 12:16] = 1.0
+    batch = np.tile(image.reshape(1, -1), (2000, 1))
+    keras_layers = keras.Sequential([
+        keras.Input((784,)), keras.layers.Reshape((28, 28, 1)),
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=0),
+        keras.layers.RandomRotation(10 / 360, fill_mode="constant", seed=1),
+        keras.layers.Reshape((784,))])
+    ys, xs = np.mgrid[:28, :28]
+
+    def centres(model):
+        out = np.asarray(model(batch, training=True)).reshape(-1, 28, 28)
+        mass = out.sum(axis=(1, 2))
+        return mass, (out * ys).sum(axis=(1, 2)) / mass, (out * xs).sum(axis=(1, 2)) / mass
+
+    ours, theirs = centres(make_augmenter((28, 28), 0.1, 10, seed=0)), centres(keras_layers)
+    np.testing.assert_allclose(ours[0].mean(), theirs[0].mean(), rtol=0.01)
+    for axis in (1, 2):
+        assert abs(ours[axis].mean() - theirs[axis].mean()) < 0.1  # centred the same
+        assert ours[axis].std() == pytest.approx(theirs[axis].std(), rel=0.05)  # moved as far
+        assert ours[axis].std() > 1.0  # ~ U(-2.8, 2.8) pixels of shift
+
+
+def test_rotation_turns_about_the_image_centre():
+    """Shift 0: a disc centred on the canvas stays where it is, however it is turned."""
+    ys, xs = np.mgrid[:13, :13]
+    disc = ((ys - 6) ** 2 + (xs - 6) ** 2 <= 9).astype(np.float32).reshape(1, -1)
+    out = np.asarray(make_augmenter((13, 13), shift=0.0, rotation=45, seed=0)(
+        np.repeat(disc, 16, axis=0), training=True)).reshape(16, 13, 13)
+    mass = out.sum(axis=(1, 2))
+    np.testing.assert_allclose((out * ys).sum(axis=(1, 2)) / mass, 6.0, atol=1e-3)
+    np.testing.assert_allclose((out * xs).sum(axis=(1, 2)) / mass, 6.0, atol=1e-3)

@@ -199,3 +199,25 @@ def test_results_put_each_dataset_beside_its_published_numbers():
     assert "| n2d | 3 | 0.960 ± 0.008 (0.950-0.970) | 0.860 | " in table
     assert "| published N2D | | 0.948 | 0.882 | | paper |" in table
     assert "### usps" not in md  # no runs on it
+
+
+def test_training_profile_times_each_part_of_an_epoch_and_renders():
+    from deepclust.bench import training_profile
+
+    profile = training_profile(threads=1, rows=512, n_features=64, hidden_units=(32,),
+                               embedding_dim=4, batch_size=64, epochs=2, image_shape=(8, 8))
+    parts = ["matmuls", "step_sgd", "step_adam", "augmentation", "augmented_epoch"]
+    assert list(profile["seconds_per_epoch"]) == parts
+    assert all(v > 0 for v in profile["seconds_per_epoch"].values())
+    assert set(profile["to_matmul"]) == set(parts) - {"augmentation"}
+    # the whole step does the multiplies and more: never faster than them alone (with a
+    # margin for timer noise on tiny shapes)
+    sec = profile["seconds_per_epoch"]
+    assert sec["step_sgd"] > 0.5 * sec["matmuls"]
+    results = {"date": "2026-11-26", "machine": "m", "matmul_gflops": 100.0,
+               "autoencoder_gflops": 50.0, "autoencoder_samples_per_second": 1,
+               "autoencoder_to_matmul": 0.5, "commands": [], "runs": [],
+               "training_profile": profile}
+    md = results_markdown(results)
+    assert "Where an epoch goes (N2D's autoencoder, 512 random rows, batch 64" in md
+    assert f"the augmented epoch {sec['augmented_epoch']:.2f} s" in md

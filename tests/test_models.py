@@ -158,3 +158,20 @@ def test_several_steps_per_execution_give_the_same_weights_as_one(monkeypatch, p
     assert history_1 == history_4
     assert all(np.array_equal(a, b) for a, b in zip(weights_1, weights_4))
     assert models.steps_per_execution(160, 16) == 4 and models.steps_per_execution(20, 16) == 2
+
+
+def test_cosine_decay_ends_training_at_a_zero_learning_rate_and_reloads(tmp_path):
+    settings = {**SETTINGS, "learning_rate_decay": "cosine", "early_stopping": {}}
+    seed_everything(1, tensorflow=True, threads=1)
+    model, history, _ = train_autoencoder(_data(), settings, seed=1)
+    seed_everything(1, tensorflow=True, threads=1)
+    constant, constant_history, _ = train_autoencoder(_data(), SETTINGS, seed=1)
+    optimizer = model.optimizer
+    # 160 training rows in batches of 32: 5 steps an epoch, 15 in all; the last step's rate is 0
+    assert int(optimizer.iterations.numpy()) == 15
+    assert float(optimizer.learning_rate.numpy()) == pytest.approx(0.0, abs=1e-9)
+    assert history["loss"] != constant_history["loss"]  # the later epochs took smaller steps
+    model.save(tmp_path / "ae.keras")
+    reloaded = load_autoencoder(tmp_path / "ae.keras")
+    x = _data()
+    np.testing.assert_array_equal(embed(reloaded, x), embed(model, x))

@@ -42,3 +42,18 @@ def test_make_optimizer_uses_fused_adam_and_keras_for_the_rest():
     sgd = make_optimizer("sgd", 0.1)
     assert isinstance(sgd, keras.optimizers.SGD)
     assert float(sgd.learning_rate.numpy()) == pytest.approx(0.1)
+
+
+def test_cosine_decay_brings_the_learning_rate_to_zero_over_the_training_steps():
+    from deepclust.optimizers import learning_rate_for
+
+    assert learning_rate_for({"learning_rate": 0.01}, steps=100) == 0.01
+    assert learning_rate_for({"learning_rate": 0.01, "learning_rate_decay": None}, 100) == 0.01
+    schedule = learning_rate_for({"learning_rate": 0.01, "learning_rate_decay": "cosine"}, 100)
+    assert float(schedule(0)) == pytest.approx(0.01)
+    assert float(schedule(50)) == pytest.approx(0.005)
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+    sgd = make_optimizer("sgd", schedule)
+    assert isinstance(sgd, keras.optimizers.SGD) and sgd.learning_rate is not None
+    with pytest.raises(ValueError, match="learning_rate_decay: 'step' is not a known schedule"):
+        learning_rate_for({"learning_rate": 0.01, "learning_rate_decay": "step"}, 100)
