@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from deepclust.features import to_dense
+from deepclust.features import is_sparse
 
 NOISE = -1
 
@@ -92,10 +92,15 @@ def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int =
     """
     from sklearn import metrics as skm
 
-    features = to_dense(features)  # Davies-Bouldin needs dense rows
+    # Davies-Bouldin and Calinski-Harabasz need dense rows: a sparse matrix (TF-IDF of
+    # 25,000 reviews x 27,000 terms) is expanded in float32, once (float64 and a copy for
+    # the noise mask took 11 GB a job on IMDB and two jobs side by side ran out of memory)
+    if is_sparse(features):
+        features = features.astype(np.float32).toarray()
+    features = np.asarray(features)
     y_pred = np.asarray(y_pred)
     keep = y_pred != NOISE
-    X, labels = features[keep], y_pred[keep]
+    X, labels = (features, y_pred) if keep.all() else (features[keep], y_pred[keep])
     n_clusters = len(np.unique(labels))
     if n_clusters < 2 or len(labels) <= n_clusters:
         return {"silhouette": None, "davies_bouldin": None, "calinski_harabasz": None}

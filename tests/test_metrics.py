@@ -107,3 +107,16 @@ def test_contingency_equals_scikit_learns(seed):
     y_pred = rng.integers(-1, 6, size=200)  # noise label included
     assert np.array_equal(contingency(y_true, y_pred), contingency_matrix(y_true, y_pred))
     assert contingency([], []).shape == (0, 0)
+
+
+def test_internal_metrics_of_a_sparse_matrix_are_those_of_its_dense_rows():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    dense = rng.random((300, 40)) * (rng.random((300, 40)) < 0.1)  # mostly zeros, like TF-IDF
+    labels = rng.integers(0, 3, 300)
+    labels[:5] = -1  # noise rows are left out either way
+    from_sparse = internal_metrics(sp.csr_matrix(dense), labels, seed=0)
+    from_dense = internal_metrics(dense, labels, seed=0)
+    for key, value in from_dense.items():
+        assert from_sparse[key] == pytest.approx(value, rel=1e-4), key
