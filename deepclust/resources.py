@@ -13,7 +13,9 @@ time, so that a busy or slower node still finishes.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +107,16 @@ class Peak:
 
 def dense_mb(features) -> float:
     """The size (MB) of a vectorized features file as a dense float32 matrix: what the
-    encoders and reducers hold in memory, whether the file stores it dense or sparse."""
-    return math.prod(matrix_shape(features)) * 4 / 1e6
+    encoders and reducers hold in memory, whether the file stores it dense or sparse.
+    Snakemake asks for every job's resources, more than once: the file's header is read
+    once per version of the file (its path, size and modification time)."""
+    stat = os.stat(features)
+    return _dense_mb(os.fspath(features), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _dense_mb(path: str, size: int, mtime_ns: int) -> float:
+    return math.prod(matrix_shape(path)) * 4 / 1e6
 
 
 def collect_peaks(results) -> list[Peak]:

@@ -290,10 +290,12 @@ def view_seed(encoder, reducer, seed):
     return seed
 
 
-def view_benchmark(rule_name, dataset, pipeline_name, seed):
-    """The benchmark file of the job that projects a run's view (project_2d, project_3d)."""
+def view_path(template, dataset, pipeline_name, seed):
+    """``template`` (a path with dataset/encoder/reducer/seed wildcards) filled in for the
+    view a run is drawn on: its chain's representation, of seed 0 when that representation
+    does not depend on the seed (view_seed)."""
     chain = pipeline(config, pipeline_name)
-    return benchmark_path(rule_name).format(
+    return template.format(
         dataset=dataset,
         encoder=chain.encoder,
         reducer=chain.reducer,
@@ -301,18 +303,19 @@ def view_benchmark(rule_name, dataset, pipeline_name, seed):
     )
 
 
+def view_benchmark(rule_name, dataset, pipeline_name, seed):
+    """The benchmark file of the job that projects a run's view (project_2d, project_3d)."""
+    return view_path(benchmark_path(rule_name), dataset, pipeline_name, seed)
+
+
 def view_of_run(wildcards):
-    chain = _run_chain(wildcards)
-    return f"{PATHS['view']}/view.npy".format(
-        dataset=wildcards.dataset,
-        encoder=chain.encoder,
-        reducer=chain.reducer,
-        seed=view_seed(chain.encoder, chain.reducer, wildcards.seed),
-    )
+    return view_path(f"{PATHS['view']}/view.npy", wildcards.dataset, wildcards.pipeline,
+                     wildcards.seed)
 
 
-def stage_benchmarks(dataset, pipeline_name, seed):
-    """Benchmark file of every stage in one run's chain (for wall time per stage)."""
+def stage_benchmarks(dataset, pipeline_name, seed, figures=True):
+    """Benchmark file of every stage in one run's chain (for wall time per stage); with
+    ``figures``, also of the jobs that draw its figures."""
     chain = pipeline(config, pipeline_name)
     keys = dict(
         dataset=dataset,
@@ -338,11 +341,12 @@ def stage_benchmarks(dataset, pipeline_name, seed):
     # DEC/IDEC started from another pipeline's clusters: that pipeline's jobs count too
     start = dec_start(config, pipeline_name)
     if start is not None:
-        first = stage_benchmarks(dataset, start, seed)
+        first = stage_benchmarks(dataset, start, seed, figures=False)
         benchmarks["cluster"] = [first["cluster"], benchmarks["cluster"]]
         if "reduce" in first:
             benchmarks["reduce"] = first["reduce"]
-    benchmarks["figures"] = figure_benchmarks(dataset, pipeline_name, seed)
+    if figures:
+        benchmarks["figures"] = figure_benchmarks(dataset, pipeline_name, seed)
     fetched = [f.name for f in downloads_of(dataset).values()]
     if fetched:  # one download job per file: the stage takes all of them
         benchmarks = {

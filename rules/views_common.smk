@@ -42,13 +42,8 @@ def view3d_axis_source(encoder, reducer):
 
 
 def view3d_of_run(wildcards):
-    chain = _run_chain(wildcards)
-    return f"{PATHS['view']}/view3d.npy".format(
-        dataset=wildcards.dataset,
-        encoder=chain.encoder,
-        reducer=chain.reducer,
-        seed=view_seed(chain.encoder, chain.reducer, wildcards.seed),
-    )
+    return view_path(f"{PATHS['view']}/view3d.npy", wildcards.dataset, wildcards.pipeline,
+                     wildcards.seed)
 
 
 def view3d_axes(wildcards):

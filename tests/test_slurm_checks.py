@@ -131,3 +131,21 @@ def test_collect_peaks_reads_benchmark_files(tmp_path):
     (tmp_path / "toy" / "vectorized").mkdir(parents=True)
     save_matrix(tmp_path / "toy" / "vectorized" / "features.npz", np.zeros((250, 4)))
     assert collect_peaks(tmp_path) == [Peak("cluster", 0.004, 321.5, 2.5)]
+
+
+def test_dense_mb_reads_a_features_header_once_per_version_of_the_file(tmp_path, monkeypatch):
+    import os
+
+    import deepclust.resources as resources
+    from deepclust.features import save_matrix
+
+    path = tmp_path / "features.npz"
+    save_matrix(path, np.zeros((10, 4), dtype=np.float32))
+    reads = []
+    real = resources.matrix_shape
+    monkeypatch.setattr(resources, "matrix_shape", lambda p: reads.append(p) or real(p))
+    assert [dense_mb(path) for _ in range(3)] == [10 * 4 * 4 / 1e6] * 3
+    assert len(reads) == 1  # asked three times, read once
+    save_matrix(path, np.zeros((20, 4), dtype=np.float32))  # a new version: read again
+    os.utime(path, ns=(1, 1))
+    assert dense_mb(path) == pytest.approx(20 * 4 * 4 / 1e6) and len(reads) == 2
