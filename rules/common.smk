@@ -309,8 +309,12 @@ def view_benchmark(rule_name, dataset, pipeline_name, seed):
 
 
 def view_of_run(wildcards):
-    return view_path(f"{PATHS['view']}/view.npy", wildcards.dataset, wildcards.pipeline,
-                     wildcards.seed)
+    return view_path(
+        f"{PATHS['view']}/view.npy",
+        wildcards.dataset,
+        wildcards.pipeline,
+        wildcards.seed,
+    )
 
 
 def stage_benchmarks(dataset, pipeline_name, seed, figures=True):

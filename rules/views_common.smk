@@ -42,8 +42,12 @@ def view3d_axis_source(encoder, reducer):
 
 
 def view3d_of_run(wildcards):
-    return view_path(f"{PATHS['view']}/view3d.npy", wildcards.dataset, wildcards.pipeline,
-                     wildcards.seed)
+    return view_path(
+        f"{PATHS['view']}/view3d.npy",
+        wildcards.dataset,
+        wildcards.pipeline,
+        wildcards.seed,
+    )
 
 
 def view3d_axes(wildcards):
