@@ -83,35 +83,50 @@ def _finite_or_none(value: float):
     return value if math.isfinite(value) else None
 
 
+#: a sparse feature matrix larger than this as dense float32 is scored on a seeded sample
+#: of rows that fits (IMDB's TF-IDF, 25,000 x 27,000: 2.7 GB dense, and scikit-learn's
+#: Davies-Bouldin took 12 GB on it: two evaluate jobs side by side were killed for memory)
+MAX_DENSE_METRIC_BYTES = 10**9
+
+
 def internal_metrics(features, y_pred, seed: int = 0, max_silhouette_rows: int = 10000) -> dict:
     """Silhouette, Davies-Bouldin and Calinski-Harabasz on the non-noise points.
 
     ``None`` when fewer than two clusters (or fewer rows than clusters + 1) remain.
     Silhouette is estimated on a seeded sample of ``max_silhouette_rows`` rows for
-    large data (it is quadratic in the number of rows).
+    large data (it is quadratic in the number of rows). Davies-Bouldin and
+    Calinski-Harabasz need dense rows: a sparse matrix is expanded in float32, all of it
+    when that takes at most :data:`MAX_DENSE_METRIC_BYTES`, else a seeded sample of rows
+    (all three metrics are then of that sample; ``metrics_rows`` says how many rows).
     """
     from sklearn import metrics as skm
 
-    # Davies-Bouldin and Calinski-Harabasz need dense rows: a sparse matrix (TF-IDF of
-    # 25,000 reviews x 27,000 terms) is expanded in float32, once (float64 and a copy for
-    # the noise mask took 11 GB a job on IMDB and two jobs side by side ran out of memory)
-    if is_sparse(features):
-        features = features.astype(np.float32).toarray()
-    features = np.asarray(features)
     y_pred = np.asarray(y_pred)
-    keep = y_pred != NOISE
-    X, labels = (features, y_pred) if keep.all() else (features[keep], y_pred[keep])
+    keep = np.flatnonzero(y_pred != NOISE)
+    rows = len(keep)
+    if is_sparse(features):
+        fits = max(1, MAX_DENSE_METRIC_BYTES // (4 * features.shape[1]))
+        if len(keep) > fits:
+            keep = np.sort(np.random.default_rng(seed).choice(keep, fits, replace=False))
+        X = features[keep].astype(np.float32).toarray()
+    else:
+        X = np.asarray(features)
+        X = X if len(keep) == len(X) else X[keep]
+    labels = y_pred[keep]
     n_clusters = len(np.unique(labels))
     if n_clusters < 2 or len(labels) <= n_clusters:
         return {"silhouette": None, "davies_bouldin": None, "calinski_harabasz": None}
     sample = min(len(labels), max_silhouette_rows)
-    return {
+    result = {
         "silhouette": _finite_or_none(
             skm.silhouette_score(X, labels, sample_size=sample, random_state=seed)
         ),
         "davies_bouldin": _finite_or_none(skm.davies_bouldin_score(X, labels)),
         "calinski_harabasz": _finite_or_none(skm.calinski_harabasz_score(X, labels)),
     }
+    if len(labels) < rows:
+        result["metrics_rows"] = int(len(labels))
+    return result
 
 
 def evaluate_clustering(features, y_pred, y_true=None, seed: int = 0) -> dict:

@@ -120,3 +120,20 @@ def test_internal_metrics_of_a_sparse_matrix_are_those_of_its_dense_rows():
     from_dense = internal_metrics(dense, labels, seed=0)
     for key, value in from_dense.items():
         assert from_sparse[key] == pytest.approx(value, rel=1e-4), key
+
+
+def test_a_sparse_matrix_too_large_to_expand_is_scored_on_a_seeded_sample(monkeypatch):
+    import scipy.sparse as sp
+
+    import deepclust.metrics as metrics
+
+    rng = np.random.default_rng(1)
+    dense = rng.random((400, 50)) * (rng.random((400, 50)) < 0.2)
+    labels = rng.integers(0, 3, 400)
+    monkeypatch.setattr(metrics, "MAX_DENSE_METRIC_BYTES", 100 * 50 * 4)  # room for 100 rows
+    first = internal_metrics(sp.csr_matrix(dense), labels, seed=0)
+    assert first["metrics_rows"] == 100
+    assert internal_metrics(sp.csr_matrix(dense), labels, seed=0) == first  # seeded
+    assert all(first[k] is not None for k in ("silhouette", "davies_bouldin",
+                                              "calinski_harabasz"))
+    assert "metrics_rows" not in internal_metrics(dense, labels, seed=0)  # dense: every row
