@@ -166,15 +166,19 @@ def main(argv=None) -> None:
     trainings = list(trainings.values())
 
     n2d = [t for t in trainings if t["dataset"] == "mnist-test"] or trainings
-    ae_gflops = statistics.median(t["gflops"] for t in n2d)
+    training_speed = {}  # phases without an autoencoder (text pipelines) train nothing
+    if n2d:
+        ae_gflops = statistics.median(t["gflops"] for t in n2d)
+        training_speed = {
+            "autoencoder_gflops": round(ae_gflops, 1),
+            "autoencoder_samples_per_second": round(
+                statistics.median(t["samples_per_second"] for t in n2d)),
+            "autoencoder_to_matmul": round(ae_gflops / matmul, 3)}
     results = {
         "date": datetime.date.today().isoformat(),
         "machine": machine_description(),
         "matmul_gflops": round(matmul, 1),
-        "autoencoder_gflops": round(ae_gflops, 1),
-        "autoencoder_samples_per_second": round(
-            statistics.median(t["samples_per_second"] for t in n2d)),
-        "autoencoder_to_matmul": round(ae_gflops / matmul, 3),
+        **training_speed,
         **({"text_recipe_epochs": text_epochs} if text_epochs else {}),
         **({"training_profile": profile} if profile else {}),
         "training_check": {**{k: round(v, 3) for k, v in speed.items() if k != "ratios"},
@@ -191,9 +195,10 @@ def main(argv=None) -> None:
     seconds = results["commands"][0]["seconds"]
     if args.merge and (args.out / "results.json").exists():
         results = merge_results(json.loads((args.out / "results.json").read_text()), results)
-    print(f"\nautoencoder training: {ae_gflops:.1f} GFLOP/s = "
-          f"{100 * ae_gflops / matmul:.0f}% of the {matmul:.1f} GFLOP/s matrix multiply",
-          flush=True)
+    if training_speed:
+        print(f"\nautoencoder training: {training_speed['autoencoder_gflops']:.1f} GFLOP/s = "
+              f"{100 * training_speed['autoencoder_to_matmul']:.0f}% of the {matmul:.1f} "
+              "GFLOP/s matrix multiply", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomically(args.out / "results.json", json.dumps(results, indent=1) + "\n")
     print(write_results_markdown(args.out, results))

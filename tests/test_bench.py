@@ -221,3 +221,11 @@ def test_training_profile_times_each_part_of_an_epoch_and_renders():
     md = results_markdown(results)
     assert "Where an epoch goes (N2D's autoencoder, 512 random rows, batch 64" in md
     assert f"the augmented epoch {sec['augmented_epoch']:.2f} s" in md
+
+
+def test_results_of_text_phases_alone_have_no_training_line():
+    results = {"date": "2026-11-26", "machine": "m", "matmul_gflops": 100.0, "commands": [],
+               "runs": [run_record(_run("lsa_kmeans", 0, 0.97, 20))]}
+    md = results_markdown(results)
+    assert "Dense float32 matrix multiply (2048 x 2048, TensorFlow): 100.0 GFLOP/s." in md
+    assert "Autoencoder training" not in md
