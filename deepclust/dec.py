@@ -169,7 +169,8 @@ class DEC:
                  "degrees", self.method, self.augment_images["shift"],
                  self.augment_images["rotation"])
         return batch_augmenter(image_shape, self.augment_images["shift"],
-                               self.augment_images["rotation"], self.seed)
+                               self.augment_images["rotation"], self.seed,
+                               self.augment_images.get("resample", "twice"))
 
     def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
             image_shape=None, start=None) -> "DEC":

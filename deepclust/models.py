@@ -266,7 +266,8 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
                  augment["shift"], augment["rotation"])
         n_train = features.shape[0] - n_val
         features = dense_batch(features, np.arange(features.shape[0]))
-        augmenter = make_augmenter(image_shape, augment["shift"], augment["rotation"], seed)
+        augmenter = make_augmenter(image_shape, augment["shift"], augment["rotation"], seed,
+                                   augment.get("resample", "twice"))
         train = augmented_batches(features[:n_train], settings["batch_size"], augmenter, seed)
         val = (features[n_train:], features[n_train:]) if n_val else None
         history = model.fit(train, validation_data=val, epochs=settings["epochs"],

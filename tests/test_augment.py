@@ -111,7 +111,8 @@ def test_one_resampling_draws_what_keras_translation_then_rotation_draw():
         mass = out.sum(axis=(1, 2))
         return mass, (out * ys).sum(axis=(1, 2)) / mass, (out * xs).sum(axis=(1, 2)) / mass
 
-    ours, theirs = centres(make_augmenter((28, 28), 0.1, 10, seed=0)), centres(keras_layers)
+    ours = centres(make_augmenter((28, 28), 0.1, 10, seed=0, resample="once"))
+    theirs = centres(keras_layers)
     np.testing.assert_allclose(ours[0].mean(), theirs[0].mean(), rtol=0.01)
     for axis in (1, 2):
         assert abs(ours[axis].mean() - theirs[axis].mean()) < 0.1  # centred the same
@@ -123,8 +124,17 @@ def test_rotation_turns_about_the_image_centre():
     """Shift 0: a disc centred on the canvas stays where it is, however it is turned."""
     ys, xs = np.mgrid[:13, :13]
     disc = ((ys - 6) ** 2 + (xs - 6) ** 2 <= 9).astype(np.float32).reshape(1, -1)
-    out = np.asarray(make_augmenter((13, 13), shift=0.0, rotation=45, seed=0)(
+    out = np.asarray(make_augmenter((13, 13), shift=0.0, rotation=45, seed=0, resample="once")(
         np.repeat(disc, 16, axis=0), training=True)).reshape(16, 13, 13)
     mass = out.sum(axis=(1, 2))
     np.testing.assert_allclose((out * ys).sum(axis=(1, 2)) / mass, 6.0, atol=1e-3)
     np.testing.assert_allclose((out * xs).sum(axis=(1, 2)) / mass, 6.0, atol=1e-3)
+
+
+def test_resample_names_once_or_twice():
+    with pytest.raises(ValueError, match="augment_images.resample: 'thrice' is not once or twice"):
+        make_augmenter((12, 12), 0.1, 10, seed=0, resample="thrice")
+    x = digit_like()
+    once = np.asarray(make_augmenter((12, 12), 0.2, 20, seed=0, resample="once")(x, training=True))
+    twice = np.asarray(make_augmenter((12, 12), 0.2, 20, seed=0)(x, training=True))
+    assert not np.allclose(once, twice)  # two different paths, both seeded
