@@ -12,7 +12,6 @@ the dataset's image shape, transforms it and flattens it again.
 
 from __future__ import annotations
 
-import functools
 import logging
 
 import numpy as np
@@ -41,63 +40,6 @@ def image_shape_3d(image_shape) -> tuple[int, int, int]:
     return shape if len(shape) == 3 else (*shape, 1)
 
 
-def shift_rotation_transforms(n: int, height: int, width: int, shift: float, rotation: float,
-                              seed_generator):
-    """``n`` random projective transforms (the 8-number rows of
-    ``keras.ops.image.affine_transform``), each a shift of up to ``shift`` of the height and
-    width followed by a rotation about the image centre of up to ``rotation`` degrees:
-    what ``RandomTranslation`` then ``RandomRotation`` draw, composed into one transform."""
-    import math
-
-    import keras
-    from keras import ops
-
-    dy = keras.random.uniform((n,), -shift, shift, seed=seed_generator) * height
-    dx = keras.random.uniform((n,), -shift, shift, seed=seed_generator) * width
-    angle = keras.random.uniform((n,), -1.0, 1.0, seed=seed_generator) * \
-        (rotation * math.pi / 180.0)
-    cos, sin = ops.cos(angle), ops.sin(angle)
-    # output pixel p reads the rotated image at R p + o, which reads the input at R p + o - d
-    x_offset = ((width - 1) - (cos * (width - 1) - sin * (height - 1))) / 2.0 - dx
-    y_offset = ((height - 1) - (sin * (width - 1) + cos * (height - 1))) / 2.0 - dy
-    zeros = ops.zeros_like(angle)
-    return ops.stack([cos, -sin, x_offset, sin, cos, y_offset, zeros, zeros], axis=1)
-
-
-@functools.cache
-def _shift_rotation_layer():
-    """The Keras layer class of :func:`make_augmenter` (built on first use: Keras is
-    imported lazily)."""
-    import keras
-
-    class RandomShiftRotation(keras.layers.Layer):
-        """Randomly shifted and rotated images in one bilinear resampling (Keras'
-        ``RandomTranslation`` followed by ``RandomRotation`` resample twice: twice the
-        work, and a second blur). Identity outside training."""
-
-        def __init__(self, shift: float, rotation: float, seed: int, **kwargs):
-            super().__init__(**kwargs)
-            self.shift, self.rotation, self.seed = float(shift), float(rotation), int(seed)
-            self.seed_generator = keras.random.SeedGenerator(self.seed)
-
-        def call(self, images, training=False):
-            if not training:
-                return images
-            shape = keras.ops.shape(images)
-            transforms = shift_rotation_transforms(shape[0], images.shape[1], images.shape[2],
-                                                   self.shift, self.rotation,
-                                                   self.seed_generator)
-            return keras.ops.image.affine_transform(images, transforms,
-                                                    interpolation="bilinear",
-                                                    fill_mode="constant", fill_value=0.0)
-
-        def get_config(self):
-            return {**super().get_config(), "shift": self.shift, "rotation": self.rotation,
-                    "seed": self.seed}
-
-    return RandomShiftRotation
-
-
 def make_augmenter(image_shape, shift: float, rotation: float, seed: int,
                    resample: str = "twice"):
     """A Keras model mapping a batch of flat images to randomly shifted and rotated
@@ -106,14 +48,16 @@ def make_augmenter(image_shape, shift: float, rotation: float, seed: int,
 
     ``resample``: ``twice`` (Keras' ``RandomTranslation`` then ``RandomRotation``: two
     bilinear resamplings, the second blurring the image again) or ``once``
-    (:class:`RandomShiftRotation`: the two transforms composed, one resampling, sharper and
-    about half the work). On 8x8 digits the extra blur helps (N2D 0.844 twice, 0.812 once,
-    3 seeds); on 28x28 MNIST the two are alike (bench/NOTES.md)."""
+    (:class:`deepclust.augment_layers.RandomShiftRotation`: the two transforms composed, one
+    resampling, sharper and about half the work). On 8x8 digits the extra blur helps (N2D
+    0.844 twice, 0.812 once, 3 seeds); on 28x28 MNIST the two are alike (bench/NOTES.md)."""
     import keras
 
     height, width, channels = image_shape_3d(image_shape)
     if resample == "once":
-        moves = [_shift_rotation_layer()(shift, rotation, seed)]
+        from deepclust.augment_layers import RandomShiftRotation
+
+        moves = [RandomShiftRotation(shift, rotation, seed)]
     elif resample == "twice":
         moves = []
         if shift > 0:
@@ -128,6 +72,22 @@ def make_augmenter(image_shape, shift: float, rotation: float, seed: int,
                              keras.layers.Reshape((height, width, channels)), *moves,
                              keras.layers.Reshape((height * width * channels,))],
                             name="augment")
+
+
+def augmenter_for(augment_images: dict | None, image_shape, seed: int, compiled: bool = False,
+                  purpose: str = "training"):
+    """The augmenter an ``augment_images`` setting asks for, or ``None`` when it does not
+    apply (unset, or a dataset without images): :func:`make_augmenter` (a Keras model, for a
+    tf.data pipeline) or, ``compiled``, :func:`batch_augmenter` (a function of one batch).
+    ``purpose`` names what it serves in the log line."""
+    augment = augmentation_for(augment_images, image_shape)
+    if not augment:
+        return None
+    resample = augment.get("resample", "twice")
+    log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g degrees, "
+             "resampled %s", purpose, augment["shift"], augment["rotation"], resample)
+    build = batch_augmenter if compiled else make_augmenter
+    return build(image_shape, augment["shift"], augment["rotation"], seed, resample)
 
 
 def batch_augmenter(image_shape, shift: float, rotation: float, seed: int,

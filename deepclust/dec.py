@@ -21,6 +21,7 @@ import numpy as np
 from keras import ops
 
 from deepclust.atomic import load_model_file
+from deepclust.augment import augmenter_for
 from deepclust.cluster import check_k
 from deepclust.models import dense_batch, embed, encoder_from, predict_rows
 from deepclust.optimizers import make_optimizer
@@ -159,19 +160,6 @@ class DEC:
         labels = kmeans.fit_predict(embedding)
         return kmeans.cluster_centers_, labels
 
-    def _augmenter(self, image_shape):
-        """DEC-DA: the batches' images shifted and rotated (None: train on rows as they are)."""
-        from deepclust.augment import augmentation_for, batch_augmenter
-
-        if not augmentation_for(self.augment_images, image_shape):
-            return None
-        log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g "
-                 "degrees", self.method, self.augment_images["shift"],
-                 self.augment_images["rotation"])
-        return batch_augmenter(image_shape, self.augment_images["shift"],
-                               self.augment_images["rotation"], self.seed,
-                               self.augment_images.get("resample", "twice"))
-
     def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
             image_shape=None, start=None) -> "DEC":
         """Train on ``features`` (rows as the autoencoder was trained on). ``y``, when given,
@@ -197,7 +185,9 @@ class DEC:
             log.info("%s: centres from the given clusters' mean embeddings (%d-d, %d rows)",
                      self.method, embedding.shape[1], n)
         self.model_, train = self._build(autoencoder, centres)
-        augmenter = self._augmenter(image_shape)
+        # DEC-DA: the batches' images shifted and rotated (None: the rows as they are)
+        augmenter = augmenter_for(self.augment_images, image_shape, self.seed, compiled=True,
+                                  purpose=self.method)
         self.history_, self.converged_ = [], False
         losses, position, iteration = [], 0, 0
         while True:

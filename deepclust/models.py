@@ -18,7 +18,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from deepclust.atomic import load_model_file  # noqa: E402
-from deepclust.augment import augmentation_for, augmented_batches, make_augmenter  # noqa: E402
+from deepclust.augment import augmented_batches, augmenter_for  # noqa: E402
 from deepclust.features import is_sparse  # noqa: E402
 from deepclust.optimizers import learning_rate_for, make_optimizer  # noqa: E402
 
@@ -260,14 +260,12 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
             restore_best_weights=True, verbose=0))
     log.info("training %s (%d parameters) on %d x %d, seed %d",
              model.name, model.count_params(), *features.shape, seed)
-    augment = augmentation_for(settings.get("augment_images"), image_shape)
-    if augment:  # images: shifted and rotated copies every epoch (deepclust.augment)
-        log.info("augmenting images: shifts up to %g of the size, rotations up to %g degrees",
-                 augment["shift"], augment["rotation"])
+    # images: shifted and rotated copies every epoch (deepclust.augment)
+    augmenter = augmenter_for(settings.get("augment_images"), image_shape, seed,
+                              purpose=f"training {model.name}")
+    if augmenter is not None:
         n_train = features.shape[0] - n_val
         features = dense_batch(features, np.arange(features.shape[0]))
-        augmenter = make_augmenter(image_shape, augment["shift"], augment["rotation"], seed,
-                                   augment.get("resample", "twice"))
         train = augmented_batches(features[:n_train], settings["batch_size"], augmenter, seed)
         val = (features[n_train:], features[n_train:]) if n_val else None
         history = model.fit(train, validation_data=val, epochs=settings["epochs"],
@@ -284,7 +282,7 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
                             batch_size=settings["batch_size"], validation_split=validation_split,
                             shuffle=True, callbacks=callbacks, verbose=0)
     throughput = {**progress.throughput(), "batch_size": settings["batch_size"],
-                  "augment_images": augment or None,
+                  "augment_images": settings.get("augment_images") if augmenter else None,
                   "forward_flops_per_sample": flops[0], "training_flops_per_sample": flops[1]}
     log.info("training throughput: %.0f samples/s, %.1f GFLOP/s (median epoch %.2f s)",
              throughput["samples_per_second"], throughput["gflops"],

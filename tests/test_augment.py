@@ -6,7 +6,7 @@ from deepclust.seeding import seed_everything
 
 seed_everything(0, tensorflow=True, threads=1)
 
-from deepclust.augment import augmented_batches, make_augmenter  # noqa: E402
+from deepclust.augment import augmented_batches, augmenter_for, make_augmenter  # noqa: E402
 from deepclust.models import train_autoencoder  # noqa: E402
 
 
@@ -138,3 +138,28 @@ def test_resample_names_once_or_twice():
     once = np.asarray(make_augmenter((12, 12), 0.2, 20, seed=0, resample="once")(x, training=True))
     twice = np.asarray(make_augmenter((12, 12), 0.2, 20, seed=0)(x, training=True))
     assert not np.allclose(once, twice)  # two different paths, both seeded
+
+
+def test_augmenter_for_applies_the_setting_only_to_images(caplog):
+    """One entry for the autoencoder and DEC: None when unset or without an image shape;
+    else the model (for tf.data) or the compiled batch function, the same transforms."""
+    setting = {"shift": 0.2, "rotation": 20, "resample": "once"}
+    assert augmenter_for(None, (12, 12), seed=0) is None
+    with caplog.at_level("INFO", logger="deepclust.augment"):
+        assert augmenter_for(setting, None, seed=0) is None
+    assert "augment_images: not used, this dataset has no image shape" in caplog.text
+    x = digit_like()
+    model = augmenter_for(setting, (12, 12), seed=0)
+    assert [layer.__class__.__name__ for layer in model.layers][1] == "RandomShiftRotation"
+    compiled = augmenter_for(setting, (12, 12), seed=0, compiled=True, purpose="dec")
+    np.testing.assert_allclose(np.asarray(compiled(x)), np.asarray(model(x, training=True)),
+                               atol=1e-6)
+
+
+def test_importing_augment_does_not_import_keras():
+    import subprocess
+    import sys
+
+    code = "import sys, deepclust.augment; print('keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
