@@ -31,6 +31,7 @@ from deepclust.bench import (
     phase_config,
     results_markdown,
     run_record,
+    share_of_matmul,
     text_recipe_epochs,
     training_profile,
     training_to_matmul,
@@ -48,6 +49,11 @@ def parse_args(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "bench",
                         help="where results.json and RESULTS.md are written")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--training-threads", type=int, default=1,
+                        help="threads of each training job (autoencoder, contrastive encoder, "
+                             "DEC/IDEC; Snakemake --set-threads), so that --cores / this many "
+                             "seeds train side by side (default 1: bench/NOTES.md, 'Why an "
+                             "epoch takes 1.3 s or 2.5 s'); --cores: one training at a time")
     parser.add_argument("--command", default="bench",
                         help="run the phases of bench/config.yaml with this command "
                              "(bench or bench-dec; default bench)")
@@ -83,11 +89,18 @@ def write_results_markdown(out: Path, results: dict) -> str:
     return markdown
 
 
-def run_snakemake(workdir: Path, cores: int, log) -> None:
-    """Run the workflow up to the leaderboard (no figures), echoing its progress."""
+#: the rules that train a network (their threads are --training-threads)
+TRAINING_RULES = ("train_autoencoder", "train_contrastive_encoder", "cluster_dec")
+
+
+def run_snakemake(workdir: Path, cores: int, log, training_threads: int | None = None) -> None:
+    """Run the workflow up to the leaderboard (no figures), echoing its progress; each
+    training job on ``training_threads`` threads (None: the config's ``threads``)."""
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-           "--directory", str(workdir), "--cores", str(cores), "results/leaderboard.csv",
-           "--configfile", str(workdir / "config.yaml")]  # last: it takes several values
+           "--directory", str(workdir), "--cores", str(cores), "results/leaderboard.csv"]
+    if training_threads:
+        cmd += ["--set-threads", *(f"{rule}={training_threads}" for rule in TRAINING_RULES)]
+    cmd += ["--configfile", str(workdir / "config.yaml")]  # last: it takes several values
     print("$", " ".join(cmd), flush=True)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           bufsize=1) as proc:
@@ -136,7 +149,7 @@ def main(argv=None) -> None:
     print(f"matmul: {matmul:.1f} GFLOP/s", flush=True)
     print("autoencoder training against the matrix multiply (5 interleaved pairs) ...",
           flush=True)
-    speed = training_to_matmul(args.cores)
+    speed = training_to_matmul(args.cores, training_threads=args.training_threads)
     print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
           f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
     text_epochs = profile = None
@@ -159,7 +172,7 @@ def main(argv=None) -> None:
             print(f"\n== {phase['name']}: {run}", flush=True)
             config = phase_config(bench_config, run, args.data)
             (args.workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-            run_snakemake(args.workdir, args.cores, log)
+            run_snakemake(args.workdir, args.cores, log, args.training_threads)
             phase_runs = json.loads((args.workdir / "results" / "runs.json").read_text())
             runs += [run_record(r) for r in phase_runs]
             trainings.update(training_throughputs(args.workdir, config, phase_runs))
@@ -173,15 +186,21 @@ def main(argv=None) -> None:
             "autoencoder_gflops": round(ae_gflops, 1),
             "autoencoder_samples_per_second": round(
                 statistics.median(t["samples_per_second"] for t in n2d)),
-            "autoencoder_to_matmul": round(ae_gflops / matmul, 3)}
+            # each training against its threads' share of the machine's matmul
+            "autoencoder_to_matmul": round(statistics.median(
+                share_of_matmul(t, matmul, args.cores) for t in n2d), 3)}
     results = {
         "date": datetime.date.today().isoformat(),
         "machine": machine_description(),
         "matmul_gflops": round(matmul, 1),
+        "training_threads": args.training_threads or args.cores,
         **training_speed,
         **({"text_recipe_epochs": text_epochs} if text_epochs else {}),
         **({"training_profile": profile} if profile else {}),
-        "training_check": {**{k: round(v, 3) for k, v in speed.items() if k != "ratios"},
+        "training_check": {**{k: round(v, 3) for k, v in speed.items()
+                              if k not in ("ratios", "side_by_side")},
+                           **({"side_by_side": speed["side_by_side"]}
+                              if "side_by_side" in speed else {}),
                            "ratios": speed["ratios"], "floor": TRAINING_TO_MATMUL_FLOOR},
         "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",
                                           "epochs_run", "seconds_per_epoch",

@@ -107,7 +107,7 @@ def run_record(run: dict) -> dict:
 #: what `make bench` measures of the machine (kept by later commands' merges)
 THROUGHPUT_KEYS = ["machine", "matmul_gflops", "autoencoder_gflops",
                    "autoencoder_samples_per_second", "autoencoder_to_matmul", "training_check",
-                   "text_recipe_epochs", "training_profile"]
+                   "text_recipe_epochs", "training_profile", "training_threads"]
 
 
 def merge_results(earlier: dict, later: dict) -> dict:
@@ -245,10 +245,14 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
             f"{results['autoencoder_gflops']:.1f} GFLOP/s = "
             f"{100 * results['autoencoder_to_matmul']:.0f}% of the matrix multiply "
             "(FLOPs counted from the layer sizes: 2 per multiply-add forward, twice that "
-            "backward).")
+            "backward; each training against its threads' share of the multiply: "
+            f"{results.get('training_threads', 'all')} thread(s) a training).")
     check = results.get("training_check")
     if check:
-        lines.append(f"- Speed check (same process, {len(check['ratios'])} interleaved pairs of "
+        side_by_side = check.get("side_by_side")
+        how = (f"{side_by_side} single-threaded trainings side by side, each in its own "
+               "process, summed" if side_by_side else "one training, same process")
+        lines.append(f"- Speed check ({how}; {len(check['ratios'])} interleaved pairs of "
                      f"a short training and a matrix multiply): training "
                      f"{check['measure']:.1f} GFLOP/s against {check['reference']:.1f}, "
                      f"**{100 * check['ratio']:.0f}%** (median of the pairs {check['ratios']}; "
@@ -338,13 +342,50 @@ def interleaved_ratio(measure, reference, repeats: int = 5) -> dict:
             "ratios": [round(r, 3) for r in ratios]}
 
 
-def training_to_matmul(threads: int, repeats: int = 5) -> dict:
+def side_by_side_training_gflops(processes: int, threads: int, rows: int = 10000,
+                                 epochs: int = 5) -> float:
+    """Summed GFLOP/s of ``processes`` trainings (:func:`autoencoder_training_speed`, N2D's
+    layer sizes) run at the same time, each in its own process on ``threads`` threads: how
+    ``make bench`` trains several seeds (``--training-threads``)."""
+    import subprocess
+    import sys
+
+    code = ("import json; from deepclust.bench import autoencoder_training_speed; "
+            f"print(json.dumps(autoencoder_training_speed({threads}, rows={rows}, "
+            f"epochs={epochs})['gflops']))")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(processes)]
+    outputs = [proc.communicate() for proc in procs]
+    for proc, (_, err) in zip(procs, outputs):
+        if proc.returncode != 0:
+            raise RuntimeError(f"a side-by-side training failed (exit {proc.returncode}): "
+                               f"{err.strip().splitlines()[-1:]}")
+    return sum(float(out.strip().splitlines()[-1]) for out, _ in outputs)
+
+
+def training_to_matmul(threads: int, repeats: int = 5, training_threads: int | None = None
+                       ) -> dict:
     """Autoencoder training (N2D's layer sizes, 10,000 random rows: MNIST-test's size)
-    against TensorFlow's matrix multiply, in one process on ``threads`` threads:
-    :func:`interleaved_ratio` of their GFLOP/s."""
-    return interleaved_ratio(
-        lambda: autoencoder_training_speed(threads=threads, rows=10000, epochs=3)["gflops"],
-        lambda: matmul_gflops(threads, repeats=3), repeats)
+    against TensorFlow's matrix multiply on ``threads`` threads: :func:`interleaved_ratio`
+    of their GFLOP/s. ``training_threads`` below ``threads``: as many trainings as fit,
+    side by side in their own processes (:func:`side_by_side_training_gflops`), summed;
+    else one training in this process."""
+    processes = threads // training_threads if training_threads else 1
+    if processes > 1:
+        def measure():
+            return side_by_side_training_gflops(processes, training_threads)
+    else:
+        def measure():
+            return autoencoder_training_speed(threads=threads, rows=10000, epochs=3)["gflops"]
+    speed = interleaved_ratio(measure, lambda: matmul_gflops(threads, repeats=3), repeats)
+    return {**speed, "side_by_side": processes} if processes > 1 else speed
+
+
+def share_of_matmul(training: dict, matmul: float, cores: int) -> float:
+    """A training's GFLOP/s over its threads' share of the machine's ``cores``-thread matrix
+    multiply (a 1-thread training beside another on 2 cores is held to half of it)."""
+    threads = min(int(training.get("threads") or cores), cores)
+    return training["gflops"] / (matmul * threads / cores)
 
 
 def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int = 5) -> float:

@@ -229,3 +229,85 @@ def test_results_of_text_phases_alone_have_no_training_line():
     md = results_markdown(results)
     assert "Dense float32 matrix multiply (2048 x 2048, TensorFlow): 100.0 GFLOP/s." in md
     assert "Autoencoder training" not in md
+
+
+def test_a_training_is_held_to_its_threads_share_of_the_matrix_multiply():
+    """`make bench` trains one seed per core: a 1-thread training on 2 cores is compared
+    with half the 2-thread multiply, a 2-thread one with all of it."""
+    from deepclust.bench import share_of_matmul
+
+    assert share_of_matmul({"gflops": 80.0, "threads": 1}, 200.0, cores=2) == pytest.approx(0.8)
+    assert share_of_matmul({"gflops": 80.0, "threads": 2}, 200.0, cores=2) == pytest.approx(0.4)
+    assert share_of_matmul({"gflops": 80.0}, 200.0, cores=2) == pytest.approx(0.4)
+
+
+def test_side_by_side_trainings_run_in_their_own_processes_and_add_up(monkeypatch):
+    """The speed check in `make bench`'s mode: the trainings' GFLOP/s summed, each process
+    on its own threads; a failing process is an error, not a zero."""
+    import subprocess
+
+    from deepclust import bench
+
+    commands = []
+
+    class FakeProcess:
+        def __init__(self, cmd, **kwargs):
+            commands.append(cmd)
+            self.returncode = 0
+
+        def communicate(self):
+            return "log line\n70.5\n", ""
+
+    monkeypatch.setattr(subprocess, "Popen", FakeProcess)
+    assert bench.side_by_side_training_gflops(2, 1) == pytest.approx(141.0)
+    assert len(commands) == 2 and "autoencoder_training_speed(1, rows=10000" in commands[0][-1]
+
+    class FailingProcess(FakeProcess):
+        def __init__(self, cmd, **kwargs):
+            super().__init__(cmd)
+            self.returncode = 1
+
+        def communicate(self):
+            return "", "Traceback\nMemoryError\n"
+
+    monkeypatch.setattr(subprocess, "Popen", FailingProcess)
+    with pytest.raises(RuntimeError, match=r"a side-by-side training failed \(exit 1\): "
+                                           r"\['MemoryError'\]"):
+        bench.side_by_side_training_gflops(2, 1)
+
+
+def test_bench_runs_each_training_rule_on_its_training_threads(monkeypatch, tmp_path):
+    """run_benchmark passes --set-threads for every rule that trains a network (the rules
+    must exist: a renamed rule would silently train on the config's threads again)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.spec_from_file_location("run_benchmark",
+                                                  ROOT / "bench" / "run_benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rules = set(re.findall(r"^rule (\w+):", "".join(
+        p.read_text() for p in (ROOT / "rules").glob("*.smk")), re.M))
+    assert set(module.TRAINING_RULES) <= rules
+    seen = []
+
+    class FakeProcess:
+        def __init__(self, cmd, **kwargs):
+            seen.append(cmd)
+            self.stdout, self.returncode = iter(()), 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(module.subprocess, "Popen", FakeProcess)
+    with open(tmp_path / "log", "w") as log:
+        module.run_snakemake(tmp_path, 2, log, training_threads=1)
+        module.run_snakemake(tmp_path, 2, log)
+    with_threads, without = seen
+    at = with_threads.index("--set-threads")
+    assert with_threads[at + 1:at + 4] == ["train_autoencoder=1", "train_contrastive_encoder=1",
+                                           "cluster_dec=1"]
+    assert with_threads[-2] == "--configfile" and "--set-threads" not in without
