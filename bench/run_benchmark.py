@@ -50,8 +50,8 @@ def parse_args(argv=None):
                         help="where results.json and RESULTS.md are written")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--training-threads", type=int, default=1,
-                        help="threads of each training job (autoencoder, contrastive encoder, "
-                             "DEC/IDEC; Snakemake --set-threads), so that --cores / this many "
+                        help="threads of each network job (autoencoder, contrastive encoder, "
+                             "DEC/IDEC, embedding; Snakemake --set-threads): --cores / this many "
                              "seeds train side by side (default 1: bench/NOTES.md, 'Why an "
                              "epoch takes 1.3 s or 2.5 s'); --cores: one training at a time")
     parser.add_argument("--command", default="bench",
@@ -89,8 +89,10 @@ def write_results_markdown(out: Path, results: dict) -> str:
     return markdown
 
 
-#: the rules that train a network (their threads are --training-threads)
-TRAINING_RULES = ("train_autoencoder", "train_contrastive_encoder", "cluster_dec")
+#: the rules that train or run a network (their threads are --training-threads; a 2-thread
+#: embed_features job would wait for a whole free machine while a training runs on one core)
+TRAINING_RULES = ("train_autoencoder", "train_contrastive_encoder", "cluster_dec",
+                  "embed_features")
 
 
 def run_snakemake(workdir: Path, cores: int, log, training_threads: int | None = None) -> None:

@@ -176,34 +176,3 @@ def test_cosine_decay_ends_training_at_a_zero_learning_rate_and_reloads(tmp_path
     x = _data()
     np.testing.assert_array_equal(embed(reloaded, x), embed(model, x))
 
-
-@pytest.mark.parametrize("augment", [None, {"shift": 0.1, "rotation": 10, "resample": "once"}])
-def test_one_or_two_threads_train_bit_identical_weights(tmp_path, augment):
-    """`make bench` trains each seed on one thread, side by side (bench/NOTES.md): that must
-    not change a result. Under op determinism the weights after training N2D's layer sizes
-    are the same bit for bit on 1 and 2 threads (each in a fresh process: TensorFlow's thread
-    pools are fixed at its start), with and without the augmented images."""
-    import json
-    import subprocess
-    import sys
-
-    settings = dict(SETTINGS, hidden_units=[500, 500, 2000], embedding_dim=10, epochs=2,
-                    batch_size=256, validation_split=0.0, early_stopping={},
-                    augment_images=augment)
-    code = (
-        "import sys, json, numpy as np\n"
-        "from deepclust.seeding import seed_everything\n"
-        "threads, settings, out = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]\n"
-        "seed_everything(0, tensorflow=True, threads=threads)\n"
-        "from deepclust.models import train_autoencoder\n"
-        "x = np.random.default_rng(0).random((2048, 784), dtype=np.float32)\n"
-        "model = train_autoencoder(x, settings, seed=0, image_shape=[28, 28])[0]\n"
-        "np.save(out, np.concatenate([w.ravel() for w in model.get_weights()]))\n")
-    weights = []
-    for threads in (1, 2):
-        out = tmp_path / f"weights{threads}.npy"
-        subprocess.run([sys.executable, "-c", code, str(threads), json.dumps(settings),
-                        str(out)], check=True, capture_output=True)
-        weights.append(np.load(out))
-    assert weights[0].shape == weights[1].shape and weights[0].size > 1_000_000
-    np.testing.assert_array_equal(weights[0], weights[1])
