@@ -84,7 +84,7 @@ def augmenter_for(augment_images: dict | None, image_shape, seed: int, compiled:
     if not augment:
         return None
     resample = augment.get("resample", "twice")
-    log.info("%s on augmented images: shifts up to %g of the size, rotations up to %g degrees, "
+    log.info("%s: augmenting images: shifts up to %g of the size, rotations up to %g degrees, "
              "resampled %s", purpose, augment["shift"], augment["rotation"], resample)
     build = batch_augmenter if compiled else make_augmenter
     return build(image_shape, augment["shift"], augment["rotation"], seed, resample)

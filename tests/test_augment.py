@@ -151,7 +151,10 @@ def test_augmenter_for_applies_the_setting_only_to_images(caplog):
     x = digit_like()
     model = augmenter_for(setting, (12, 12), seed=0)
     assert [layer.__class__.__name__ for layer in model.layers][1] == "RandomShiftRotation"
-    compiled = augmenter_for(setting, (12, 12), seed=0, compiled=True, purpose="dec")
+    with caplog.at_level("INFO", logger="deepclust.augment"):
+        compiled = augmenter_for(setting, (12, 12), seed=0, compiled=True, purpose="DEC")
+    assert ("DEC: augmenting images: shifts up to 0.2 of the size, rotations up to 20 degrees, "
+            "resampled once") in caplog.text
     np.testing.assert_allclose(np.asarray(compiled(x)), np.asarray(model(x, training=True)),
                                atol=1e-6)
 

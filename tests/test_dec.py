@@ -130,7 +130,7 @@ def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
 
     augmented = q_after(augment, [2, 4])
     np.testing.assert_array_equal(augmented, q_after(augment, [2, 4]))
-    assert "DEC on augmented images: shifts up to 0.25 of the size, rotations up to 30" \
+    assert "DEC: augmenting images: shifts up to 0.25 of the size, rotations up to 30" \
         in caplog.text
     plain = q_after(None, [2, 4])
     assert not np.allclose(augmented, plain)  # the batches were transformed
