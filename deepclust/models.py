@@ -28,31 +28,35 @@ EMBEDDING_LAYER = "embedding"
 
 
 def build_dense_autoencoder(n_features: int, hidden_units, embedding_dim: int,
-                            activation: str = "relu") -> keras.Model:
+                            activation: str = "relu", dtype: str | None = None) -> keras.Model:
     """Dense autoencoder ``n_features -> hidden_units -> embedding_dim ->
-    reversed(hidden_units) -> n_features``."""
+    reversed(hidden_units) -> n_features``. ``dtype``: the layers' Keras dtype policy
+    (None: float32; see :data:`PRECISIONS`)."""
     inputs = keras.Input(shape=(n_features,), name="features")
     x = inputs
     for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, activation=activation, name=f"encoder_{i}")(x)
-    embedding = keras.layers.Dense(embedding_dim, name=EMBEDDING_LAYER)(x)
+        x = keras.layers.Dense(units, activation=activation, name=f"encoder_{i}",
+                               dtype=dtype)(x)
+    embedding = keras.layers.Dense(embedding_dim, name=EMBEDDING_LAYER, dtype=dtype)(x)
     x = embedding
     for i, units in enumerate(reversed(hidden_units)):
-        x = keras.layers.Dense(units, activation=activation, name=f"decoder_{i}")(x)
-    outputs = keras.layers.Dense(n_features, name="reconstruction")(x)
+        x = keras.layers.Dense(units, activation=activation, name=f"decoder_{i}",
+                               dtype=dtype)(x)
+    outputs = keras.layers.Dense(n_features, name="reconstruction", dtype=dtype)(x)
     return keras.Model(inputs, outputs, name="dense_autoencoder")
 
 
 def build_conv_autoencoder(n_features: int, image_shape, filters=(32, 64, 128),
                            kernel_sizes=(5, 5, 3), embedding_dim: int = 10,
-                           activation: str = "relu") -> keras.Model:
+                           activation: str = "relu", dtype: str | None = None) -> keras.Model:
     """Convolutional autoencoder for images given as flat rows (as the workflow stores them).
 
     Reshape to ``image_shape`` -> Conv2D ``filters`` with stride 2 ("same" padding, so any
     image size works) -> Dense ``embedding`` -> Dense back to the last feature map ->
     Conv2DTranspose with stride 2 in reverse -> crop to the image size -> flat rows.
     Input and output are flat like the dense autoencoder's, so training, embedding,
-    DEC and clustering of new data treat both alike.
+    DEC and clustering of new data treat both alike. ``dtype``: as for
+    :func:`build_dense_autoencoder`.
     """
     height, width, channels = (int(v) for v in image_shape)
     if height * width * channels != n_features:
@@ -62,44 +66,48 @@ def build_conv_autoencoder(n_features: int, image_shape, filters=(32, 64, 128),
         raise ValueError(f"{len(filters)} filters but {len(kernel_sizes)} kernel sizes")
     layers = keras.layers
     inputs = keras.Input(shape=(n_features,), name="features")
-    x = layers.Reshape((height, width, channels), name="image")(inputs)
+    x = layers.Reshape((height, width, channels), name="image", dtype=dtype)(inputs)
     for i, (n_filters, size) in enumerate(zip(filters, kernel_sizes)):
         x = layers.Conv2D(n_filters, size, strides=2, padding="same", activation=activation,
-                          name=f"encoder_{i}")(x)
+                          name=f"encoder_{i}", dtype=dtype)(x)
     feature_map = tuple(int(v) for v in x.shape[1:])
-    x = layers.Flatten(name="flatten")(x)
-    embedding = layers.Dense(embedding_dim, name=EMBEDDING_LAYER)(x)
+    x = layers.Flatten(name="flatten", dtype=dtype)(x)
+    embedding = layers.Dense(embedding_dim, name=EMBEDDING_LAYER, dtype=dtype)(x)
     x = layers.Dense(int(np.prod(feature_map)), activation=activation,
-                     name="decoder_dense")(embedding)
-    x = layers.Reshape(feature_map, name="feature_map")(x)
+                     name="decoder_dense", dtype=dtype)(embedding)
+    x = layers.Reshape(feature_map, name="feature_map", dtype=dtype)(x)
     for i, (n_filters, size) in enumerate(zip(reversed(filters[:-1]),
                                               reversed(kernel_sizes[1:]))):
         x = layers.Conv2DTranspose(n_filters, size, strides=2, padding="same",
-                                   activation=activation, name=f"decoder_{i}")(x)
+                                   activation=activation, name=f"decoder_{i}", dtype=dtype)(x)
     x = layers.Conv2DTranspose(channels, kernel_sizes[0], strides=2, padding="same",
-                               name="decoder_image")(x)
+                               name="decoder_image", dtype=dtype)(x)
     extra_h, extra_w = int(x.shape[1]) - height, int(x.shape[2]) - width
     if extra_h or extra_w:
         x = layers.Cropping2D(((extra_h // 2, extra_h - extra_h // 2),
-                               (extra_w // 2, extra_w - extra_w // 2)), name="crop")(x)
-    outputs = layers.Reshape((n_features,), name="reconstruction")(x)
+                               (extra_w // 2, extra_w - extra_w // 2)), name="crop",
+                              dtype=dtype)(x)
+    outputs = layers.Reshape((n_features,), name="reconstruction", dtype=dtype)(x)
     return keras.Model(inputs, outputs, name="conv_autoencoder")
 
 
-def build_autoencoder(n_features: int, settings: dict, image_shape=None) -> keras.Model:
+def build_autoencoder(n_features: int, settings: dict, image_shape=None,
+                      dtype: str | None = None) -> keras.Model:
     """The autoencoder of an encoder config entry (``kind``: dense_autoencoder or
-    conv_autoencoder; the latter needs the dataset's ``image_shape``)."""
+    conv_autoencoder; the latter needs the dataset's ``image_shape``), its layers in the
+    Keras dtype policy ``dtype`` (None: float32)."""
     kind = settings["kind"]
     if kind == "dense_autoencoder":
         return build_dense_autoencoder(n_features, settings["hidden_units"],
-                                       settings["embedding_dim"], settings["activation"])
+                                       settings["embedding_dim"], settings["activation"],
+                                       dtype)
     if kind == "conv_autoencoder":
         if not image_shape:
             raise ValueError("a convolutional autoencoder needs image data, but this dataset "
                              "has no image shape (modality is not 'image')")
         return build_conv_autoencoder(n_features, image_shape, settings["filters"],
                                       settings["kernel_sizes"], settings["embedding_dim"],
-                                      settings["activation"])
+                                      settings["activation"], dtype)
     raise ValueError(f"unknown encoder kind {kind!r}")
 
 
@@ -232,6 +240,41 @@ def steps_per_execution(n_rows: int, batch_size: int) -> int:
     return max(1, min(STEPS_PER_EXECUTION, -(-n_rows // batch_size)))
 
 
+#: the autoencoder setting ``precision``: the Keras dtype policy its layers train in.
+#: ``mixed_bfloat16`` multiplies in bfloat16 (weights, optimizer and loss stay float32); the
+#: trained model is returned in float32 either way, so embeddings, DEC and IDEC compute in float32.
+PRECISIONS = {"float32": None, "mixed_bfloat16": "mixed_bfloat16"}
+
+#: /proc/cpuinfo flags of CPUs that multiply bfloat16 natively (x86 AVX-512 BF16 or AMX; Arm)
+BFLOAT16_CPU_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}
+
+
+def training_dtype(precision: str, cpu_flags=None) -> str | None:
+    """The dtype policy of :data:`PRECISIONS` for ``precision``; warns when bfloat16 is asked
+    for on a CPU whose flags (default: this machine's) show no native bfloat16 arithmetic,
+    where TensorFlow emulates it slowly."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}: choose one of {sorted(PRECISIONS)}")
+    if precision == "mixed_bfloat16":
+        if cpu_flags is None:
+            from deepclust.machine import cpu_model_and_flags
+            cpu_flags = cpu_model_and_flags()[1]
+        if cpu_flags and not cpu_flags & BFLOAT16_CPU_FLAGS:
+            log.warning("precision: mixed_bfloat16 on a CPU without native bfloat16 arithmetic "
+                        "(none of %s in /proc/cpuinfo): training may be slower than float32",
+                        ", ".join(sorted(BFLOAT16_CPU_FLAGS)))
+    return PRECISIONS[precision]
+
+
+def in_float32(model: keras.Model, n_features: int, settings: dict,
+               image_shape=None) -> keras.Model:
+    """The same autoencoder with float32 layers and the trained weights (kept in float32 by
+    a mixed precision policy, so nothing is rounded)."""
+    copy = build_autoencoder(n_features, settings, image_shape)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     """Build, compile and fit the autoencoder described by the encoder ``settings``.
 
@@ -240,7 +283,9 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     the training speed (:meth:`EpochProgress.throughput` plus FLOPs per sample).
     """
     features = dense_if_small(features)
-    model = build_autoencoder(features.shape[1], settings, image_shape)
+    precision = settings.get("precision", "float32")
+    model = build_autoencoder(features.shape[1], settings, image_shape,
+                              training_dtype(precision))
     validation_split = settings["validation_split"]
     n_val = int(features.shape[0] * validation_split)  # Keras takes the last rows
     steps = settings["epochs"] * -(-(features.shape[0] - n_val) // settings["batch_size"])
@@ -258,8 +303,8 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
             monitor="val_loss" if validation_split > 0 else "loss",
             patience=stopping["patience"], min_delta=stopping.get("min_delta", 0.0),
             restore_best_weights=True, verbose=0))
-    log.info("training %s (%d parameters) on %d x %d, seed %d",
-             model.name, model.count_params(), *features.shape, seed)
+    log.info("training %s (%d parameters, %s) on %d x %d, seed %d",
+             model.name, model.count_params(), precision, *features.shape, seed)
     # images: shifted and rotated copies every epoch (deepclust.augment)
     augmenter = augmenter_for(settings.get("augment_images"), image_shape, seed,
                               purpose=f"training {model.name}")
@@ -281,7 +326,10 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
         history = model.fit(features, features, epochs=settings["epochs"],
                             batch_size=settings["batch_size"], validation_split=validation_split,
                             shuffle=True, callbacks=callbacks, verbose=0)
+    if PRECISIONS[precision]:
+        model = in_float32(model, features.shape[1], settings, image_shape)
     throughput = {**progress.throughput(), "batch_size": settings["batch_size"],
+                  "precision": precision,
                   "augment_images": settings.get("augment_images") if augmenter else None,
                   "forward_flops_per_sample": flops[0], "training_flops_per_sample": flops[1]}
     log.info("training throughput: %.0f samples/s, %.1f GFLOP/s (median epoch %.2f s)",

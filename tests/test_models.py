@@ -176,3 +176,55 @@ def test_cosine_decay_ends_training_at_a_zero_learning_rate_and_reloads(tmp_path
     x = _data()
     np.testing.assert_array_equal(embed(reloaded, x), embed(model, x))
 
+
+
+def test_mixed_bfloat16_trains_reproducibly_and_returns_a_float32_model(tmp_path, caplog):
+    caplog.set_level("INFO")
+    settings = {**SETTINGS, "precision": "mixed_bfloat16"}
+    runs = []
+    for _ in range(2):
+        seed_everything(1, tensorflow=True, threads=1)
+        runs.append(train_autoencoder(_data(), settings, seed=1))
+    (model, history, throughput), (again, history_again, _) = runs
+    assert history == history_again
+    for wa, wb in zip(model.get_weights(), again.get_weights()):
+        assert np.array_equal(wa, wb)
+    # the saved model computes in float32: embeddings, DEC and IDEC do not see bfloat16
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    assert throughput["precision"] == "mixed_bfloat16"
+    assert "mixed_bfloat16" in caplog.text
+    seed_everything(1, tensorflow=True, threads=1)
+    _, float32_history, float32_throughput = train_autoencoder(_data(), SETTINGS, seed=1)
+    assert float32_throughput["precision"] == "float32"
+    # bfloat16 products round differently, but the training follows the same course
+    assert history["loss"] != float32_history["loss"]
+    np.testing.assert_allclose(history["loss"], float32_history["loss"], rtol=0.05)
+    model.save(tmp_path / "ae.keras")
+    x = _data()
+    np.testing.assert_array_equal(embed(load_autoencoder(tmp_path / "ae.keras"), x),
+                                  embed(model, x))
+
+
+def test_conv_autoencoder_trains_in_mixed_bfloat16():
+    settings = {"kind": "conv_autoencoder", "filters": [4, 8], "kernel_sizes": [3, 3],
+                "embedding_dim": 3, "activation": "relu", "optimizer": "adam",
+                "learning_rate": 0.01, "loss": "mse", "epochs": 2, "batch_size": 32,
+                "validation_split": 0.0, "precision": "mixed_bfloat16"}
+    seed_everything(0, tensorflow=True, threads=1)
+    x = np.random.default_rng(0).random((64, 64), dtype=np.float32)
+    model, history, _ = train_autoencoder(x, settings, seed=0, image_shape=[8, 8, 1])
+    assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+    assert embed(model, x).dtype == np.float32
+
+
+def test_training_dtype_names_the_policy_and_warns_without_native_bfloat16(caplog):
+    assert models.training_dtype("float32") is None
+    assert models.training_dtype("mixed_bfloat16", {"avx2", "avx512_bf16"}) == "mixed_bfloat16"
+    assert "slower than float32" not in caplog.text
+    assert models.training_dtype("mixed_bfloat16", {"avx2", "fma"}) == "mixed_bfloat16"
+    assert "precision: mixed_bfloat16 on a CPU without native bfloat16 arithmetic" in caplog.text
+    with pytest.raises(ValueError, match=r"unknown precision 'float16': choose one of "
+                                         r"\['float32', 'mixed_bfloat16'\]"):
+        models.training_dtype("float16")
