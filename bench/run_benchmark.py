@@ -54,6 +54,10 @@ def parse_args(argv=None):
                              "DEC/IDEC, embedding; Snakemake --set-threads): --cores / this many "
                              "seeds train side by side (default 1: bench/NOTES.md, 'Why an "
                              "epoch takes 1.3 s or 2.5 s'); --cores: one training at a time")
+    parser.add_argument("--training-precision", default="mixed_bfloat16",
+                        choices=["float32", "mixed_bfloat16"],
+                        help="precision of the speed check's trainings (default: ae_long's, "
+                             "config.yaml)")
     parser.add_argument("--command", default="bench",
                         help="run the phases of bench/config.yaml with this command "
                              "(bench or bench-dec; default bench)")
@@ -149,9 +153,13 @@ def main(argv=None) -> None:
     print(f"measuring {args.cores}-thread float32 matrix multiply ...", flush=True)
     matmul = matmul_gflops(args.cores)
     print(f"matmul: {matmul:.1f} GFLOP/s", flush=True)
+    matmul_bf16 = matmul_gflops(args.cores, dtype="bfloat16")
+    print(f"bfloat16 matmul (precision: mixed_bfloat16 multiplies so): {matmul_bf16:.1f} "
+          "GFLOP/s", flush=True)
     print("autoencoder training against the matrix multiply (5 interleaved pairs) ...",
           flush=True)
-    speed = training_to_matmul(args.cores, training_threads=args.training_threads)
+    speed = training_to_matmul(args.cores, training_threads=args.training_threads,
+                               precision=args.training_precision)
     print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
           f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
     text_epochs = profile = None
@@ -195,18 +203,21 @@ def main(argv=None) -> None:
         "date": datetime.date.today().isoformat(),
         "machine": machine_description(),
         "matmul_gflops": round(matmul, 1),
+        "matmul_bfloat16_gflops": round(matmul_bf16, 1),
         "training_threads": args.training_threads or args.cores,
         **training_speed,
         **({"text_recipe_epochs": text_epochs} if text_epochs else {}),
         **({"training_profile": profile} if profile else {}),
         "training_check": {**{k: round(v, 3) for k, v in speed.items()
-                              if k not in ("ratios", "side_by_side")},
+                              if k not in ("ratios", "side_by_side", "precision")},
+                           "precision": speed["precision"],
                            **({"side_by_side": speed["side_by_side"]}
                               if "side_by_side" in speed else {}),
                            "ratios": speed["ratios"], "floor": TRAINING_TO_MATMUL_FLOOR},
-        "trainings": [{k: t[k] for k in ("dataset", "encoder", "seed", "threads", "batch_size",
-                                          "epochs_run", "seconds_per_epoch",
-                                          "samples_per_second", "gflops")}
+        "trainings": [{**{k: t[k] for k in ("dataset", "encoder", "seed", "threads",
+                                             "batch_size", "epochs_run", "seconds_per_epoch",
+                                             "samples_per_second", "gflops")},
+                       "precision": t.get("precision", "float32")}
                       for t in trainings],
         "commands": [{"name": f"make {args.command}", "phases": [p["name"] for p in phases],
                       "seconds": round(time.perf_counter() - started),

@@ -26,9 +26,11 @@ RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "silhouette", "s
             "peak_rss_mb"]
 
 
-def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5) -> float:
-    """Dense float32 ``n x n`` matrix-multiply throughput of TensorFlow on ``threads``
-    threads, in GFLOP/s (``2 n^3`` operations per product; median of ``repeats``)."""
+def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5,
+                  dtype: str = "float32") -> float:
+    """Dense ``n x n`` matrix-multiply throughput of TensorFlow on ``threads`` threads, in
+    GFLOP/s (``2 n^3`` operations per product; median of ``repeats``), in float32 or
+    bfloat16 (what ``precision: mixed_bfloat16`` multiplies in)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -38,8 +40,8 @@ def matmul_gflops(threads: int, n: int = 2048, repeats: int = 7, inner: int = 5)
     except RuntimeError:  # already initialised in this process: measure as configured
         pass
     rng = np.random.default_rng(0)
-    a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+    a = tf.cast(rng.standard_normal((n, n), dtype=np.float32), dtype)
+    b = tf.cast(rng.standard_normal((n, n), dtype=np.float32), dtype)
     product = tf.function(tf.linalg.matmul)
     product(a, b).numpy()  # trace and warm up
     rates = []
@@ -105,7 +107,7 @@ def run_record(run: dict) -> dict:
 
 
 #: what `make bench` measures of the machine (kept by later commands' merges)
-THROUGHPUT_KEYS = ["machine", "matmul_gflops", "autoencoder_gflops",
+THROUGHPUT_KEYS = ["machine", "matmul_gflops", "matmul_bfloat16_gflops", "autoencoder_gflops",
                    "autoencoder_samples_per_second", "autoencoder_to_matmul", "training_check",
                    "text_recipe_epochs", "training_profile", "training_threads"]
 
@@ -295,11 +297,13 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
 def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
                                n_features: int = 784, hidden_units=(500, 500, 2000),
                                embedding_dim: int = 10, batch_size: int = 256,
-                               steps_per_execution: int | None = None) -> dict:
+                               steps_per_execution: int | None = None,
+                               precision: str = "float32") -> dict:
     """Train the N2D autoencoder (or the given layer sizes) on random data for a few epochs
     (no validation split) and return :func:`deepclust.models.train_autoencoder`'s throughput
     report. ``steps_per_execution``: batches per call of the train function (None: the
-    workflow's :data:`deepclust.models.STEPS_PER_EXECUTION`)."""
+    workflow's :data:`deepclust.models.STEPS_PER_EXECUTION`); ``precision``: the encoder
+    setting (float32 or mixed_bfloat16)."""
     from deepclust.seeding import seed_everything
 
     seed_everything(0, tensorflow=True, threads=threads)
@@ -311,7 +315,7 @@ def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
                 "embedding_dim": embedding_dim,
                 "activation": "relu", "optimizer": "adam", "learning_rate": 0.001,
                 "loss": "mse", "epochs": epochs, "batch_size": batch_size,
-                "validation_split": 0.0, "early_stopping": {}}
+                "validation_split": 0.0, "early_stopping": {}, "precision": precision}
     workflow_steps = models.STEPS_PER_EXECUTION
     if steps_per_execution is not None:
         models.STEPS_PER_EXECUTION = steps_per_execution
@@ -343,7 +347,7 @@ def interleaved_ratio(measure, reference, repeats: int = 5) -> dict:
 
 
 def side_by_side_training_gflops(processes: int, threads: int, rows: int = 10000,
-                                 epochs: int = 5) -> float:
+                                 epochs: int = 5, precision: str = "float32") -> float:
     """Summed GFLOP/s of ``processes`` trainings (:func:`autoencoder_training_speed`, N2D's
     layer sizes) run at the same time, each in its own process on ``threads`` threads: how
     ``make bench`` trains several seeds (``--training-threads``)."""
@@ -352,7 +356,7 @@ def side_by_side_training_gflops(processes: int, threads: int, rows: int = 10000
 
     code = ("import json; from deepclust.bench import autoencoder_training_speed; "
             f"print(json.dumps(autoencoder_training_speed({threads}, rows={rows}, "
-            f"epochs={epochs})['gflops']))")
+            f"epochs={epochs}, precision={precision!r})['gflops']))")
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(processes)]
     outputs = [proc.communicate() for proc in procs]
@@ -363,21 +367,25 @@ def side_by_side_training_gflops(processes: int, threads: int, rows: int = 10000
     return sum(float(out.strip().splitlines()[-1]) for out, _ in outputs)
 
 
-def training_to_matmul(threads: int, repeats: int = 5, training_threads: int | None = None
-                       ) -> dict:
+def training_to_matmul(threads: int, repeats: int = 5, training_threads: int | None = None,
+                       precision: str = "float32") -> dict:
     """Autoencoder training (N2D's layer sizes, 10,000 random rows: MNIST-test's size)
     against TensorFlow's matrix multiply on ``threads`` threads: :func:`interleaved_ratio`
     of their GFLOP/s. ``training_threads`` below ``threads``: as many trainings as fit,
     side by side in their own processes (:func:`side_by_side_training_gflops`), summed;
-    else one training in this process."""
+    else one training in this process. ``precision``: the trainings' (the reference stays
+    the float32 matrix multiply)."""
     processes = threads // training_threads if training_threads else 1
     if processes > 1:
         def measure():
-            return side_by_side_training_gflops(processes, training_threads)
+            return side_by_side_training_gflops(processes, training_threads,
+                                                precision=precision)
     else:
         def measure():
-            return autoencoder_training_speed(threads=threads, rows=10000, epochs=3)["gflops"]
+            return autoencoder_training_speed(threads=threads, rows=10000, epochs=3,
+                                              precision=precision)["gflops"]
     speed = interleaved_ratio(measure, lambda: matmul_gflops(threads, repeats=3), repeats)
+    speed = {**speed, "precision": precision}
     return {**speed, "side_by_side": processes} if processes > 1 else speed
 
 
