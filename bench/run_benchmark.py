@@ -49,11 +49,14 @@ def parse_args(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "bench",
                         help="where results.json and RESULTS.md are written")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--training-threads", type=int, default=1,
+    parser.add_argument("--training-threads", type=int, default=None,
                         help="threads of each network job (autoencoder, contrastive encoder, "
                              "DEC/IDEC, embedding; Snakemake --set-threads): --cores / this many "
-                             "seeds train side by side (default 1: bench/NOTES.md, 'Why an "
-                             "epoch takes 1.3 s or 2.5 s'); --cores: one training at a time")
+                             "seeds train side by side. Default: the config's threads (2), one "
+                             "training at a time on 2 cores, so a chain's time is the time a "
+                             "seed takes (bench/NOTES.md, 'bfloat16'); 1 trains two seeds at "
+                             "once, steadier for float32 trainings ('Why an epoch takes 1.3 s "
+                             "or 2.5 s')")
     parser.add_argument("--training-precision", default="mixed_bfloat16",
                         choices=["float32", "mixed_bfloat16"],
                         help="precision of the speed check's trainings (default: ae_long's, "

@@ -23,6 +23,9 @@ AUGMENT_KEYS = {"shift": "largest shift, as a fraction of the image height and w
                 "rotation": "largest rotation, in degrees",
                 "resample": "twice (Keras' two layers, default) or once (composed)"}
 
+#: ``augment_images.resample`` when unset (the schema's default too; see :func:`make_augmenter`)
+DEFAULT_RESAMPLE = "twice"
+
 
 def augmentation_for(augment_images: dict | None, image_shape) -> dict | None:
     """The ``augment_images`` setting if it applies: set, and the dataset holds images
@@ -41,7 +44,7 @@ def image_shape_3d(image_shape) -> tuple[int, int, int]:
 
 
 def make_augmenter(image_shape, shift: float, rotation: float, seed: int,
-                   resample: str = "twice"):
+                   resample: str = DEFAULT_RESAMPLE):
     """A Keras model mapping a batch of flat images to randomly shifted and rotated
     flat images (seeded: the same seed gives the same sequence of transformations).
     Call it with ``training=True``; in inference mode it returns its input.
@@ -83,7 +86,7 @@ def augmenter_for(augment_images: dict | None, image_shape, seed: int, compiled:
     augment = augmentation_for(augment_images, image_shape)
     if not augment:
         return None
-    resample = augment.get("resample", "twice")
+    resample = augment.get("resample", DEFAULT_RESAMPLE)
     log.info("%s: augmenting images: shifts up to %g of the size, rotations up to %g degrees, "
              "resampled %s", purpose, augment["shift"], augment["rotation"], resample)
     build = batch_augmenter if compiled else make_augmenter
@@ -91,7 +94,7 @@ def augmenter_for(augment_images: dict | None, image_shape, seed: int, compiled:
 
 
 def batch_augmenter(image_shape, shift: float, rotation: float, seed: int,
-                    resample: str = "twice"):
+                    resample: str = DEFAULT_RESAMPLE):
     """A compiled function: one batch of flat images -> randomly shifted and rotated copies
     (NumPy in, tensor out; about 3x faster than calling the Keras model eagerly)."""
     import tensorflow as tf

@@ -240,6 +240,10 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
     lines += ["", "## Throughput", "",
               f"- Dense float32 matrix multiply (2048 x 2048, TensorFlow): "
               f"{results['matmul_gflops']:.1f} GFLOP/s."]
+    if "matmul_bfloat16_gflops" in results:
+        lines.append(f"- The same in bfloat16 (what `precision: mixed_bfloat16` multiplies in): "
+                     f"{results['matmul_bfloat16_gflops']:.1f} GFLOP/s. Training ratios below "
+                     "are against the float32 multiply.")
     if "autoencoder_gflops" in results:  # not when only text pipelines ran
         lines.append(
             f"- Autoencoder training (median epoch of the MNIST N2D runs, first epoch left "
@@ -254,6 +258,7 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
         side_by_side = check.get("side_by_side")
         how = (f"{side_by_side} single-threaded trainings side by side, each in its own "
                "process, summed" if side_by_side else "one training, same process")
+        how += f", {check.get('precision', 'float32')}"
         lines.append(f"- Speed check ({how}; {len(check['ratios'])} interleaved pairs of "
                      f"a short training and a matrix multiply): training "
                      f"{check['measure']:.1f} GFLOP/s against {check['reference']:.1f}, "
@@ -283,11 +288,12 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
                      f"{text['steps_per_execution']} batches per call: "
                      f"**{text['speedup']:.2f}x**.")
     lines += ["",
-              "| dataset | encoder | seed | threads | batch | epochs | s/epoch | samples/s "
-              "| GFLOP/s |", "|" + "---|" * 9]
+              "| dataset | encoder | seed | threads | precision | batch | epochs | s/epoch "
+              "| samples/s | GFLOP/s |", "|" + "---|" * 10]
     for t in results.get("trainings", []):
         lines.append(f"| {t['dataset']} | {t['encoder']} | {t['seed']} | {t['threads']} "
-                     f"| {t['batch_size']} | {t['epochs_run']} | {t['seconds_per_epoch']:.2f} "
+                     f"| {t.get('precision', 'float32')} | {t['batch_size']} "
+                     f"| {t['epochs_run']} | {t['seconds_per_epoch']:.2f} "
                      f"| {t['samples_per_second']:.0f} | {t['gflops']:.1f} |")
     if notes:
         lines += ["", notes.strip()]

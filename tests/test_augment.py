@@ -166,3 +166,22 @@ def test_importing_augment_does_not_import_keras():
     code = "import sys, deepclust.augment; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_unset_resample_is_the_one_default_the_schema_states(caplog):
+    import inspect
+    from pathlib import Path
+
+    import yaml
+
+    from deepclust.augment import DEFAULT_RESAMPLE, batch_augmenter
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "schemas" /
+                             "config.schema.yaml").read_text())
+    resample = schema["$defs"]["augment_images"]["properties"]["resample"]
+    assert resample["description"].strip().endswith(f"Unset: {DEFAULT_RESAMPLE}")
+    for function in (make_augmenter, batch_augmenter):
+        assert inspect.signature(function).parameters["resample"].default == DEFAULT_RESAMPLE
+    caplog.set_level("INFO")
+    augmenter_for({"shift": 0.1, "rotation": 10}, (8, 8), seed=0)
+    assert f"resampled {DEFAULT_RESAMPLE}" in caplog.text

@@ -311,3 +311,22 @@ def test_bench_runs_each_training_rule_on_its_training_threads(monkeypatch, tmp_
     assert with_threads[at + 1:at + 5] == ["train_autoencoder=1", "train_contrastive_encoder=1",
                                            "cluster_dec=1", "embed_features=1"]
     assert with_threads[-2] == "--configfile" and "--set-threads" not in without
+
+
+def test_results_state_the_bfloat16_multiply_and_each_trainings_precision():
+    training = {"dataset": "mnist-test", "encoder": "ae_long", "seed": 0, "threads": 2,
+                "batch_size": 256, "epochs_run": 200, "seconds_per_epoch": 1.22,
+                "samples_per_second": 8203, "gflops": 157.2}
+    results = {"date": "2026-11-26", "machine": "m", "matmul_gflops": 206.0,
+               "matmul_bfloat16_gflops": 384.2, "commands": [], "runs": [],
+               "training_check": {"ratio": 0.84, "measure": 174.4, "reference": 205.0,
+                                  "precision": "mixed_bfloat16", "ratios": [0.84],
+                                  "floor": 0.5},
+               "trainings": [dict(training, precision="mixed_bfloat16"),
+                             dict(training, encoder="ae")]}  # recorded before the setting
+    md = results_markdown(results)
+    assert "- The same in bfloat16 (what `precision: mixed_bfloat16` multiplies in): " \
+           "384.2 GFLOP/s." in md
+    assert "Speed check (one training, same process, mixed_bfloat16;" in md
+    assert "| mnist-test | ae_long | 0 | 2 | mixed_bfloat16 | 256 | 200 | 1.22 |" in md
+    assert "| mnist-test | ae | 0 | 2 | float32 | 256 | 200 | 1.22 |" in md
