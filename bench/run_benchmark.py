@@ -57,10 +57,10 @@ def parse_args(argv=None):
                              "seed takes (bench/NOTES.md, 'bfloat16'); 1 trains two seeds at "
                              "once, steadier for float32 trainings ('Why an epoch takes 1.3 s "
                              "or 2.5 s')")
-    parser.add_argument("--training-precision", default="mixed_bfloat16",
+    parser.add_argument("--training-precision", default=None,
                         choices=["float32", "mixed_bfloat16"],
-                        help="precision of the speed check's trainings (default: ae_long's, "
-                             "config.yaml)")
+                        help="precision of the speed check's trainings (default: the "
+                             "benchmark config's ae_long's, the pretraining of N2D and DEC)")
     parser.add_argument("--command", default="bench",
                         help="run the phases of bench/config.yaml with this command "
                              "(bench or bench-dec; default bench)")
@@ -161,8 +161,10 @@ def main(argv=None) -> None:
           "GFLOP/s", flush=True)
     print("autoencoder training against the matrix multiply (5 interleaved pairs) ...",
           flush=True)
+    precision = args.training_precision or \
+        bench_config["encoders"]["ae_long"].get("precision", "float32")
     speed = training_to_matmul(args.cores, training_threads=args.training_threads,
-                               precision=args.training_precision)
+                               precision=precision)
     print(f"training {speed['measure']:.1f} GFLOP/s, matmul {speed['reference']:.1f} GFLOP/s: "
           f"{100 * speed['ratio']:.0f}% (pairs: {speed['ratios']})", flush=True)
     text_epochs = profile = None
