@@ -81,3 +81,39 @@ def test_svd_reducer_is_seeded_keeps_sparse_input_and_places_new_rows():
     assert np.allclose(transform(reducer, X[:5]), embedding[:5], atol=1e-5)
     with pytest.raises(ValueError, match="n_components=300 must be below the 300 features"):
         reduce(X, {**settings, "n_components": 300}, seed=0)
+
+
+UMAP_IN_A_NEW_PROCESS = """
+import sys
+import numpy as np
+from deepclust.reduce import reduce
+from tests.test_reduce import UMAP, _blobs
+np.save(sys.argv[1], reduce(_blobs(), dict(UMAP, n_epochs=20), seed=3)[1])
+"""
+
+
+def test_umap_functions_are_cached_on_disk_and_give_the_same_embedding(tmp_path):
+    """umap-learn's numba functions compile once into the cache, and a process that loads
+    them from it embeds exactly as the one that compiled them."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from numba.core.caching import NullCache
+
+    from deepclust.reduce import cache_numba_functions, import_umap
+
+    umap = import_umap()
+    assert not isinstance(umap.umap_.smooth_knn_dist._cache, NullCache)
+    assert not isinstance(umap.layouts._nb_optimize_layout_euclidean_single_epoch._cache, NullCache)
+    assert cache_numba_functions(("umap",)) == 0  # already on: nothing left to turn on
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    root = Path(__file__).resolve().parents[1]
+    for run in ("compiles", "loads"):
+        subprocess.run([sys.executable, "-c", UMAP_IN_A_NEW_PROCESS,
+                        str(tmp_path / f"{run}.npy")], env=env, cwd=root,
+                       capture_output=True, text=True, check=True)
+    # the index file of a function umap-learn compiles without cache=True
+    assert list((tmp_path / "numba").rglob("umap_.smooth_knn_dist-*.nbi"))
+    assert np.array_equal(np.load(tmp_path / "compiles.npy"), np.load(tmp_path / "loads.npy"))
