@@ -88,6 +88,32 @@ def test_editing_a_file_url_source_fetches_it_anew(tmp_path):
     assert len(pd.read_csv(tmp_path / "results/alpha/prepared/rows.csv")) == 35
 
 
+def test_a_pinned_file_url_source_with_a_new_modification_time_reruns_nothing(tmp_path):
+    """With a sha256 the content is fixed: a copy or a remount that only gives the source a
+    new modification time leaves every result current; new content fails the checksum."""
+    import hashlib
+    import os
+
+    source = table(tmp_path / "source.csv", 30)
+    config = two_tables(source.as_uri(), source.as_uri())
+    config["run"]["datasets"] = ["alpha"]
+    config["datasets"]["alpha"]["source"]["files"]["table"]["sha256"] = \
+        hashlib.sha256(source.read_bytes()).hexdigest()
+    targets = ["results/alpha/prepared/rows.csv", "results/alpha/vectorized/features.npz"]
+    run_workflow(tmp_path, config, *targets)
+    later = os.stat(source).st_mtime + 3600
+    os.utime(source, (later, later))  # same bytes, newer than every result
+
+    assert dry_run(tmp_path, config, *targets) == ({}, set())
+
+    table(source, 35, offset=1000)  # new content: the pinned sha256 no longer matches
+    config["datasets"]["alpha"]["source"]["files"]["table"]["sha256"] = "0" * 64
+    result = run_workflow(tmp_path, config, *targets, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "sha256" in output, output
+    assert "0" * 64 in output, output
+
+
 def test_two_files_of_a_dataset_with_one_local_name_are_a_config_error(tmp_path):
     config = two_tables("a.csv", "b.csv")
     config["run"]["datasets"] = ["alpha"]
