@@ -162,7 +162,8 @@ def downloaded_file(wildcards):
 def download_source(wildcards):
     """A file:// source, tracked: editing it fetches it anew. With a sha256 the entry (a
     param of the download rule) pins the content, so a new modification time alone (a copy,
-    a remount of the data) reruns nothing; new content fails that checksum when fetched."""
+    a remount of the data) reruns nothing; new content fails that checksum when fetched.
+    """
     key, entry = downloaded_file(wildcards)
     path = file_url_path(entry.get("url"))
     if path is None:
