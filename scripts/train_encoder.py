@@ -37,6 +37,7 @@ with logged(snakemake):
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame.to_csv(snakemake.output.history, index=False)
     w = snakemake.wildcards
+    trained_as = ", ".join(filter(None, (settings["kind"], throughput.get("precision"))))
     plot_loss_curve(history, snakemake.output.figure,
-                    f"Encoder '{w.encoder}' ({settings['kind']}) on {w.dataset}, seed {seed}",
+                    f"Encoder '{w.encoder}' ({trained_as}) on {w.dataset}, seed {seed}",
                     ylabel=LOSS_NAMES.get(settings["kind"], "reconstruction loss"))
