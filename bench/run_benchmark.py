@@ -170,7 +170,7 @@ def main(argv=None) -> None:
     text_epochs = profile = None
     if args.command == "bench":
         print("where an epoch of N2D's autoencoder goes ...", flush=True)
-        profile = training_profile(args.cores)
+        profile = training_profile(args.cores, precision=precision)
         print(f"  {profile}", flush=True)
         print("the IMDB recipe's autoencoder: seconds per epoch, one batch per call against "
               "the current path ...", flush=True)

@@ -269,7 +269,8 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
         sec, ratio = profile["seconds_per_epoch"], profile["to_matmul"]
         lines.append(
             f"- Where an epoch goes (N2D's autoencoder, {profile['rows']:,} random rows, "
-            f"batch {profile['batch_size']}; each part timed alone, same process, matmul "
+            f"batch {profile['batch_size']}, {profile.get('precision', 'float32')}; each part "
+            f"timed alone, same process, float32 matmul "
             f"{profile['matmul_gflops']:.1f} GFLOP/s): the layers' matrix multiplies alone "
             f"{sec['matmuls']:.2f} s ({100 * ratio['matmuls']:.0f}% of the big multiply's "
             f"rate: these shapes run slower); the whole step with SGD {sec['step_sgd']:.2f} s "
@@ -402,18 +403,23 @@ def share_of_matmul(training: dict, matmul: float, cores: int) -> float:
     return training["gflops"] / (matmul * threads / cores)
 
 
-def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int = 5) -> float:
+def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int = 5,
+                          dtype: str = "float32") -> float:
     """Seconds for ``steps`` training steps' matrix multiplies alone: for each dense layer
     (``layer_sizes`` = widths from input to output) the forward product and the two of the
-    backward pass (gradients of the input and of the weights), at ``batch_size`` rows;
-    median of ``repeats`` (TensorFlow, threads as configured)."""
+    backward pass (gradients of the input and of the weights), at ``batch_size`` rows, in
+    ``dtype``; median of ``repeats`` (TensorFlow, threads as configured)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
     shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
-    xs = [tf.constant(rng.random((batch_size, m), dtype=np.float32)) for m, _ in shapes]
-    ws = [tf.constant(rng.random((m, n), dtype=np.float32)) for m, n in shapes]
-    dys = [tf.constant(rng.random((batch_size, n), dtype=np.float32)) for _, n in shapes]
+
+    def constant(shape):
+        return tf.cast(rng.random(shape, dtype=np.float32), dtype)
+
+    xs = [constant((batch_size, m)) for m, _ in shapes]
+    ws = [constant((m, n)) for m, n in shapes]
+    dys = [constant((batch_size, n)) for _, n in shapes]
 
     @tf.function
     def step():
@@ -422,7 +428,7 @@ def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int
             y = tf.linalg.matmul(x, w)
             dx = tf.linalg.matmul(dy, w, transpose_b=True)
             dw = tf.linalg.matmul(x, dy, transpose_a=True)
-            total += y[0, 0] + dx[0, 0] + dw[0, 0]
+            total += tf.cast(y[0, 0] + dx[0, 0] + dw[0, 0], tf.float32)
         return total
 
     step().numpy()
@@ -438,13 +444,16 @@ def layer_matmuls_seconds(layer_sizes, batch_size: int, steps: int, repeats: int
 
 def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
                      hidden_units=(500, 500, 2000), embedding_dim: int = 10,
-                     batch_size: int = 256, epochs: int = 4, image_shape=(28, 28)) -> dict:
+                     batch_size: int = 256, epochs: int = 4, image_shape=(28, 28),
+                     precision: str = "float32") -> dict:
     """Where an epoch of N2D's autoencoder (MNIST-test's size, random pixels) goes, in
     seconds per epoch (median epoch after the first), each part measured on its own in one
     process: the layers' matrix multiplies alone; the whole step with plain SGD (the
     multiplies plus bias, ReLU, loss, gradients' element-wise work and Keras' loop); with
     Adam (the workflow's optimizer, one fused update per weight); the shifted/rotated
-    copies alone; and the workflow's augmented epoch. GFLOP/s count the multiplies."""
+    copies alone; and the workflow's augmented epoch. Everything trains and multiplies in
+    ``precision`` (the encoder setting: ``mixed_bfloat16`` multiplies in bfloat16). GFLOP/s
+    count the multiplies; ``to_matmul`` is against the float32 multiply, as the speed check."""
     from deepclust import models
     from deepclust.augment import augmented_batches, make_augmenter
     from deepclust.seeding import seed_everything
@@ -454,10 +463,12 @@ def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
     settings = {"kind": "dense_autoencoder", "hidden_units": list(hidden_units),
                 "embedding_dim": embedding_dim, "activation": "relu", "optimizer": "adam",
                 "learning_rate": 0.001, "loss": "mse", "epochs": epochs,
-                "batch_size": batch_size, "validation_split": 0.0, "early_stopping": {}}
+                "batch_size": batch_size, "validation_split": 0.0, "early_stopping": {},
+                "precision": precision}
     steps = -(-rows // batch_size)
     sizes = [n_features, *hidden_units, embedding_dim, *reversed(hidden_units), n_features]
-    seconds = {"matmuls": layer_matmuls_seconds(sizes, batch_size, steps)}
+    product_dtype = "bfloat16" if models.PRECISIONS[precision] else "float32"
+    seconds = {"matmuls": layer_matmuls_seconds(sizes, batch_size, steps, dtype=product_dtype)}
 
     def epoch(**changes):
         report = models.train_autoencoder(features, {**settings, **changes}, seed=0,
@@ -479,7 +490,8 @@ def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
     seconds["augmented_epoch"], _ = epoch(augment_images=augment)
     gflops = {k: flops * rows / v / 1e9 for k, v in seconds.items() if k != "augmentation"}
     matmul = matmul_gflops(threads, repeats=3)
-    return {"rows": rows, "batch_size": batch_size, "matmul_gflops": round(matmul, 1),
+    return {"rows": rows, "batch_size": batch_size, "precision": precision,
+            "matmul_gflops": round(matmul, 1),
             "seconds_per_epoch": {k: round(v, 3) for k, v in seconds.items()},
             "gflops": {k: round(v, 1) for k, v in gflops.items()},
             "to_matmul": {k: round(v / matmul, 3) for k, v in gflops.items()}}

@@ -201,11 +201,14 @@ def test_results_put_each_dataset_beside_its_published_numbers():
     assert "### usps" not in md  # no runs on it
 
 
-def test_training_profile_times_each_part_of_an_epoch_and_renders():
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_training_profile_times_each_part_of_an_epoch_and_renders(precision):
     from deepclust.bench import training_profile
 
     profile = training_profile(threads=1, rows=512, n_features=64, hidden_units=(32,),
-                               embedding_dim=4, batch_size=64, epochs=2, image_shape=(8, 8))
+                               embedding_dim=4, batch_size=64, epochs=2, image_shape=(8, 8),
+                               precision=precision)
+    assert profile["precision"] == precision
     parts = ["matmuls", "step_sgd", "step_adam", "augmentation", "augmented_epoch"]
     assert list(profile["seconds_per_epoch"]) == parts
     assert all(v > 0 for v in profile["seconds_per_epoch"].values())
@@ -219,7 +222,8 @@ def test_training_profile_times_each_part_of_an_epoch_and_renders():
                "autoencoder_to_matmul": 0.5, "commands": [], "runs": [],
                "training_profile": profile}
     md = results_markdown(results)
-    assert "Where an epoch goes (N2D's autoencoder, 512 random rows, batch 64" in md
+    assert f"Where an epoch goes (N2D's autoencoder, 512 random rows, batch 64, {precision};" \
+        in md
     assert f"the augmented epoch {sec['augmented_epoch']:.2f} s" in md
 
 
