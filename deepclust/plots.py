@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -26,6 +28,15 @@ def _save(fig, path) -> None:
     save_figure(fig, path)
 
 
+def wrapped(title: str, width: int = 56) -> str:
+    """A title with each of its lines broken at spaces into lines of at most ``width``
+    characters, so that long dataset, encoder and pipeline names stay inside a 6-inch figure
+    (names themselves are never split)."""
+    return "\n".join(part for line in title.split("\n")
+                     for part in textwrap.wrap(line, width, break_long_words=False,
+                                               break_on_hyphens=False) or [line])
+
+
 def plot_loss_curve(history: dict, path, title: str, ylabel: str = "reconstruction loss") -> None:
     """Training (and validation) loss per epoch, log scale."""
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -38,7 +49,7 @@ def plot_loss_curve(history: dict, path, title: str, ylabel: str = "reconstructi
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(wrapped(title))
     ax.legend()
     ax.grid(alpha=0.3)
     _save(fig, path)

@@ -39,5 +39,5 @@ with logged(snakemake):
     w = snakemake.wildcards
     trained_as = ", ".join(filter(None, (settings["kind"], throughput.get("precision"))))
     plot_loss_curve(history, snakemake.output.figure,
-                    f"Encoder '{w.encoder}' ({trained_as}) on {w.dataset}, seed {seed}",
+                    f"Encoder '{w.encoder}' ({trained_as})\non {w.dataset}, seed {seed}",
                     ylabel=LOSS_NAMES.get(settings["kind"], "reconstruction loss"))
