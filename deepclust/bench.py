@@ -460,6 +460,8 @@ def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
     from deepclust.seeding import seed_everything
 
     seed_everything(0, tensorflow=True, threads=threads)
+    import keras  # after the seeding, which configures TensorFlow first
+
     features = np.random.default_rng(0).random((rows, n_features), dtype=np.float32)
     settings = {"kind": "dense_autoencoder", "hidden_units": list(hidden_units),
                 "embedding_dim": embedding_dim, "activation": "relu", "optimizer": "adam",
@@ -468,7 +470,8 @@ def training_profile(threads: int, rows: int = 10000, n_features: int = 784,
                 "precision": precision}
     steps = -(-rows // batch_size)
     sizes = [n_features, *hidden_units, embedding_dim, *reversed(hidden_units), n_features]
-    product_dtype = "bfloat16" if models.PRECISIONS[precision] else "float32"
+    # the dtype the layers multiply in under this precision's Keras policy
+    product_dtype = keras.DTypePolicy(models.PRECISIONS[precision] or "float32").compute_dtype
     seconds = {"matmuls": layer_matmuls_seconds(sizes, batch_size, steps, dtype=product_dtype)}
 
     def epoch(**changes):
