@@ -29,6 +29,7 @@ from deepclust.bench import (
     merge_results,
     matmul_gflops,
     phase_config,
+    phase_run,
     results_markdown,
     run_record,
     share_of_matmul,
@@ -67,6 +68,9 @@ def parse_args(argv=None):
     parser.add_argument("--phases", type=int, nargs="*",
                         help="run these phases of bench/config.yaml instead (0-based)")
     parser.add_argument("--seeds", type=int, nargs="*", help="override every phase's seeds")
+    parser.add_argument("--pipelines", nargs="*",
+                        help="run only these of the phases' pipelines (e.g. dec after a change "
+                             "to DEC alone; the merged results keep the others' earlier runs)")
     parser.add_argument("--keep-workdir", action="store_true",
                         help="do not wipe --workdir: jobs already done are not run again "
                              "(their times come from the earlier run's benchmark files)")
@@ -183,7 +187,9 @@ def main(argv=None) -> None:
     runs, trainings = [], {}
     with open(args.workdir / "snakemake.log", "a") as log:
         for phase in phases:
-            run = dict(phase["run"], **({"seeds": args.seeds} if args.seeds else {}))
+            run = phase_run(phase, args.seeds, args.pipelines)
+            if run is None:
+                continue
             print(f"\n== {phase['name']}: {run}", flush=True)
             config = phase_config(bench_config, run, args.data)
             (args.workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))

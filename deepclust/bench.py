@@ -94,6 +94,19 @@ def load_bench_config(root) -> tuple[dict, list[dict]]:
     return deep_merge(base, bench), phases
 
 
+def phase_run(phase: dict, seeds=None, pipelines=None) -> dict | None:
+    """A phase's ``run`` with its seeds replaced by ``seeds`` and its pipelines narrowed to
+    those in ``pipelines`` (when given); ``None`` when none of its pipelines is left."""
+    run = dict(phase["run"])
+    if seeds:
+        run["seeds"] = list(seeds)
+    if pipelines:
+        run["pipelines"] = [name for name in run["pipelines"] if name in pipelines]
+        if not run["pipelines"]:
+            return None
+    return run
+
+
 def phase_config(config: dict, run: dict, data_dir) -> dict:
     """The workflow config of one phase: ``run`` set and urls pointing into ``data_dir``."""
     return localise_urls(deep_merge(config, {"run": run}), data_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deepclust.bench import (RUN_KEYS, deep_merge, load_bench_config, machine_description,
-                             merge_results, phase_config, results_markdown, run_record,
+                             merge_results, phase_config, phase_run, results_markdown, run_record,
                              summarize)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,16 @@ def test_bench_config_points_every_url_at_the_data_folder(tmp_path):
     assert config["datasets"]["imdb"]["source"]["files"]["archive"]["url"].startswith(
         f"file://{tmp_path}/imdb/")
     assert config["datasets"]["mnist"]["source"]["files"]["images"]["url"].startswith("https://")
+
+
+def test_phase_run_narrows_seeds_and_pipelines_and_skips_a_phase_left_empty():
+    phase = {"name": "DEC", "run": {"datasets": ["usps"], "pipelines": ["dec", "idec"],
+                                    "seeds": [0, 1, 2]}}
+    assert phase_run(phase) == phase["run"]
+    assert phase_run(phase, seeds=[4], pipelines=["dec", "n2d_long"]) == {
+        "datasets": ["usps"], "pipelines": ["dec"], "seeds": [4]}
+    assert phase_run(phase, pipelines=["kmeans"]) is None
+    assert phase["run"]["pipelines"] == ["dec", "idec"]  # the phase itself is unchanged
 
 
 def test_run_record_has_exactly_the_published_schema():
