@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from deepclust.atomic import atomic_path  # noqa: E402
@@ -169,8 +170,11 @@ def plot_dec_progress(history, path, title: str, tol: float | None = None) -> No
     ax.set_title("loss")
     ax.legend()
     ax = axes[1]
-    ax.plot(iterations[1:], [max(h["label_change"], 1e-5) for h in history[1:]], "o-", ms=3,
-            color="C2", label="labels changed")
+    changes = [h["label_change"] for h in history[1:]]
+    floor = 1e-5  # a log axis cannot show 0: no change is drawn here, and the legend says so
+    ax.plot(iterations[1:], [max(c, floor) for c in changes], "o-", ms=3, color="C2",
+            label="labels changed" + (f" (none: drawn at {floor:g})"
+                                      if any(c < floor for c in changes) else ""))
     if tol:
         ax.axhline(tol, color="C3", ls=":", label=f"tol = {tol:g}")
     ax.set_yscale("log")
@@ -188,5 +192,6 @@ def plot_dec_progress(history, path, title: str, tol: float | None = None) -> No
         ax.legend()
     for ax in axes:
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations are whole batches
     fig.suptitle(title)
     _save(fig, path)

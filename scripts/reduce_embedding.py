@@ -8,6 +8,7 @@ from deepclust.seeding import seed_everything
 with logged(snakemake):
     seed_everything(snakemake.params.seed)
     reducer, embedding = reduce(load_matrix(snakemake.input.features), snakemake.params.settings,
-                                snakemake.params.seed, snakemake.threads)
+                                snakemake.params.seed, snakemake.threads,
+                                name=f"reducers.{snakemake.wildcards.reducer}")
     save_array(snakemake.output.embedding, embedding)
     save_fitted(reducer, snakemake.output.reducer)

@@ -42,8 +42,9 @@ def test_parallel_and_approximate_umap_run():
 
 
 def test_reducer_needs_more_rows_than_neighbours():
-    with pytest.raises(ValueError, match="n_neighbors=10 needs more than 8 rows"):
-        reduce(_blobs(8), UMAP, seed=0)
+    with pytest.raises(ValueError,
+                       match=r"^reducers\.umap10\.n_neighbors=10 needs more than 8 rows"):
+        reduce(_blobs(8), UMAP, seed=0, name="reducers.umap10")
 
 
 @pytest.mark.parametrize("n_rows", [600, 4500])  # umap-learn's small-data path and ours (>4096)
@@ -79,8 +80,9 @@ def test_svd_reducer_is_seeded_keeps_sparse_input_and_places_new_rows():
     norms = np.linalg.norm(embedding, axis=1)
     assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
     assert np.allclose(transform(reducer, X[:5]), embedding[:5], atol=1e-5)
-    with pytest.raises(ValueError, match="n_components=300 must be below the 300 features"):
-        reduce(X, {**settings, "n_components": 300}, seed=0)
+    with pytest.raises(ValueError, match=r"^reducers\.lsa\.n_components=300 must be below the "
+                       r"300 features a truncated SVD reduces \(this dataset's vectorized width"):
+        reduce(X, {**settings, "n_components": 300}, seed=0, name="reducers.lsa")
 
 
 UMAP_IN_A_NEW_PROCESS = """
