@@ -160,8 +160,8 @@ def reduce(features: np.ndarray, settings: dict, seed: int, threads: int = 1,
     if settings["kind"] == "svd" and settings["n_components"] >= features.shape[1]:
         raise ValueError(f"{name}.n_components={settings['n_components']} must be below the "
                          f"{features.shape[1]} features a truncated SVD reduces (this "
-                         "dataset's vectorized width: lower n_components, or keep more terms "
-                         "with the dataset's text settings)")
+                         "dataset's vectorized width: lower n_components or, for text, keep "
+                         "more terms with the dataset's text settings)")
     # Isomap's ARPACK start vector, and the initial layout of an unseeded (parallel)
     # UMAP, come from NumPy's global state
     np.random.seed(seed)
