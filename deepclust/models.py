@@ -283,6 +283,11 @@ def train_autoencoder(features, settings: dict, seed: int, image_shape=None):
     the training speed (:meth:`EpochProgress.throughput` plus FLOPs per sample).
     """
     features = dense_if_small(features)
+    if settings["embedding_dim"] >= features.shape[1]:
+        log.warning("embedding_dim=%d is not below the %d features of this dataset: the "
+                    "autoencoder can copy its input instead of compressing it, and then its "
+                    "embedding need not group similar rows; set the encoder's embedding_dim "
+                    "below %d", settings["embedding_dim"], features.shape[1], features.shape[1])
     precision = settings.get("precision", "float32")
     model = build_autoencoder(features.shape[1], settings, image_shape,
                               training_dtype(precision))

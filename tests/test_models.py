@@ -228,3 +228,14 @@ def test_training_dtype_names_the_policy_and_warns_without_native_bfloat16(caplo
     with pytest.raises(ValueError, match=r"unknown precision 'float16': choose one of "
                                          r"\['float32', 'mixed_bfloat16'\]"):
         models.training_dtype("float16")
+
+
+def test_an_embedding_as_wide_as_the_input_is_warned_about(caplog):
+    caplog.set_level("INFO")
+    seed_everything(0, tensorflow=True)
+    train_autoencoder(_data(), {**SETTINGS, "epochs": 1, "embedding_dim": 3}, seed=0)
+    assert "embedding_dim" not in caplog.text
+    train_autoencoder(_data(), {**SETTINGS, "epochs": 1, "embedding_dim": 12}, seed=0)
+    assert ("embedding_dim=12 is not below the 12 features of this dataset: the autoencoder can "
+            "copy its input instead of compressing it, and then its embedding need not group "
+            "similar rows; set the encoder's embedding_dim below 12") in caplog.text
