@@ -85,3 +85,19 @@ def test_a_scaler_pickled_under_its_old_module_still_loads():
     assert b"deepclust.features" in old
     loaded = pickle.loads(old)
     assert np.allclose(loaded.transform([[8.0, 0.0]]), [[1.0, 0.0]])
+
+
+def test_scaling_auto_keeps_pixels_relative_for_images_and_standardises_tables():
+    """Found in a new-user run: an HDF5 of 8x8 digits (pixels 0..16) without a scaling setting
+    was standardised column by column (range -3..42), which blew up rare border pixels and
+    made shifted copies fill with non-background values; KMeans fell from 0.79 to 0.59."""
+    from deepclust.vectorizers import vectorize
+
+    pixels = np.random.default_rng(0).integers(0, 17, size=(50, 64)).astype(np.float32)
+    pixels[:, 0] = 0
+    pixels[0, 0] = 16  # a pixel lit in one image only
+    _, images = vectorize(pixels, "image", {})
+    np.testing.assert_allclose(images, pixels / 16, rtol=1e-6)
+    _, table = vectorize(pixels, "image", {"scaling": "standard"})
+    assert table[0, 0] == pytest.approx(7.0, rel=1e-3)  # what the old default did to it
+    assert vectorize(pixels, "image", {"scaling": "auto"})[1].max() == 1.0
