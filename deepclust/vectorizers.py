@@ -143,17 +143,7 @@ def vectorize(data, modality: str, settings: dict):
         return vectorizer, features
     from deepclust.scaling import fit_scaler
 
-    return fit_scaler(np.asarray(data, dtype=np.float32),
-                      scaling_for(modality, settings.get("scaling", "auto")))
-
-
-def scaling_for(modality: str, scaling: str) -> str:
-    """The scaler a dataset's ``scaling`` setting names; ``auto``: ``global_minmax`` for
-    images (every pixel by the same range, so relative intensities stay, and shifted or
-    rotated copies fill with the background's zero), ``standard`` for other numeric data."""
-    if scaling != "auto":
-        return scaling
-    return "global_minmax" if modality == "image" else "standard"
+    return fit_scaler(np.asarray(data, dtype=np.float32), settings["scaling"])
 
 
 def _float32(features):
