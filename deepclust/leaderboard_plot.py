@@ -59,6 +59,23 @@ def dataset_metrics(rows: pd.DataFrame) -> list[str]:
     return ["acc", "nmi"] if labelled else ["silhouette"]
 
 
+#: the share of a score axis its "0.000 ± 0.000" label takes, with a margin
+LABEL_SHARE = 0.3
+
+
+def _label_bar(ax, y: float, mean: float, std: float, low: float) -> None:
+    """The bar's "mean ± std" in white inside a bar long enough to hold it, else in black
+    right of the bar's error bar (never on top of either)."""
+    if math.isnan(mean):
+        ax.text(low + 0.01, y, "n/a", va="center", ha="left", fontsize=8)
+    elif (mean - low) / (1.0 - low) > LABEL_SHARE:
+        ax.text(low + 0.01 * (1.0 - low), y, f"{mean:.3f} ± {std:.3f}", va="center", ha="left",
+                fontsize=8, color="white")
+    else:
+        ax.text(mean + std + 0.015 * (1.0 - low), y, f"{mean:.3f} ± {std:.3f}", va="center",
+                ha="left", fontsize=8, color="black")
+
+
 def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",
                      source: str = "leaderboard") -> None:
     """One row of panels per dataset: each score per pipeline as horizontal bars with the
@@ -68,8 +85,12 @@ def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",
     datasets = list(dict.fromkeys(board["dataset"]))
     ncols = max(len(dataset_metrics(board[board["dataset"] == d])) for d in datasets) + 1
     heights = [max(1.6, 0.38 * (board["dataset"] == d).sum() + 1.1) for d in datasets]
+    width = 4.2 * ncols + 1.2
+    # the stage legend below: as many labels a row as fit the width (about 3.2 inches each)
+    legend_cols = max(1, min(len(TIME_GROUPS), int(width // 3.2)))
+    legend_height = 0.1 + 0.2 * math.ceil(len(TIME_GROUPS) / legend_cols)
     fig, axes = plt.subplots(len(datasets), ncols, squeeze=False,
-                             figsize=(4.2 * ncols + 1.2, sum(heights) + 0.9),
+                             figsize=(width, sum(heights) + 0.7 + legend_height),
                              gridspec_kw={"height_ratios": heights})
     for row_axes, dataset in zip(axes, datasets):
         rows = board[board["dataset"] == dataset].reset_index(drop=True)
@@ -90,13 +111,10 @@ def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",
             shown = np.nan_to_num(means)
             ax.barh(y, shown, xerr=stds, color=SCORE_COLOUR, ecolor="black", capsize=4,
                     error_kw={"elinewidth": 1.2}, height=0.6)
-            for yi, m, s in zip(y, means, stds):
-                text = "n/a" if math.isnan(m) else f"{m:.3f} ± {s:.3f}"
-                ax.text(0.01, yi, text, va="center", ha="left", fontsize=8, color="white"
-                        if not math.isnan(m) and m > 0.25 else "black",
-                        transform=ax.get_yaxis_transform())
             low = min(0.0, float(np.nanmin(means - stds)) if np.isfinite(means).any() else 0.0)
             ax.set_xlim(low, 1.0)
+            for yi, m, s in zip(y, means, stds):
+                _label_bar(ax, yi, m, s, low)
             ax.set_xlabel(f"{METRIC_NAMES[metric]} (higher is better)")
             ax.set_title(f"{dataset}: {METRIC_NAMES[metric].split(' ')[0]}, mean ± std "
                          f"over {seeds_text}", fontsize=10)
@@ -123,8 +141,8 @@ def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",
         row_axes[0].set_ylabel("pipeline")
     handles, labels = axes[0][-1].get_legend_handles_labels()
     fig.suptitle(f"{title}: scores per pipeline (error bars: std over seeds) and time per seed")
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, min(0.2, 0.32 / fig.get_figheight()), 1, 1))  # room: legend
+    fig.legend(handles, labels, loc="lower center", ncol=legend_cols, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, legend_height / fig.get_figheight(), 1, 1))
     save_figure(fig, path, dpi=100)
 
 

@@ -90,6 +90,33 @@ def test_a_single_unlabelled_dataset_has_silhouette_and_time_only(tmp_path, monk
     assert sorted(_error_bars(figures[-1].axes[0])) == [pytest.approx((0.3, 0.0))]
 
 
+def test_a_single_dataset_keeps_its_legend_and_labels_inside_and_off_the_error_bars(
+        tmp_path, monkeypatch):
+    """Found in a new-user run: with one dataset (two panels) the stage legend's first entry was
+    cut off at the figure's left edge, and a short bar's "0.183 ± 0.000" sat on its error bar."""
+    import matplotlib.pyplot as plt
+
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig))
+    board = aggregate([_run("scans", "kmeans", 0, None, 0.183, train=None),
+                       _run("scans", "dec_long300", 0, None, 0.879, train=100)])
+    plot_leaderboard(board, tmp_path / "l.png")
+    fig = figures[-1]
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert inside.x0 <= legend.x0 and legend.x1 <= inside.x1 and inside.y0 <= legend.y0
+    scores = fig.axes[0]
+    bars = dict(sorted(_error_bars(scores)))
+    for text in scores.texts:
+        box = text.get_window_extent(renderer).transformed(scores.transData.inverted())
+        mean = float(text.get_text().split(" ")[0])
+        right_end = mean + bars[mean]
+        # a label either starts right of the bar's error bar or lies inside the bar, in white
+        assert box.x0 > right_end or (box.x1 < mean and text.get_color() == "white"), text
+        assert text.get_window_extent(renderer).x1 <= inside.x1
+
+
 def test_html_table_names_every_pipeline_and_marks_the_best(board):
     page = leaderboard_html(board)
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
