@@ -30,8 +30,11 @@ run: install
 report: install
 	$(BIN)/snakemake --report results/report.html
 
+# two processes (pytest-xdist), each taking whole test files, the workflow's files first
+# (tests/conftest.py orders them): one process's imports, Snakemake start-ups and SLURM
+# polling overlap the other's training
 test: install browser
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
 
 # Debian's chromium for the report test (tests/test_report_browser.py drives it with
 # Playwright, pinned in requirements.txt; Playwright cannot download its own browser here).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import re
 import subprocess
 import sys
@@ -95,12 +98,36 @@ def pytest_sessionstart(session):
     if not DATA.is_dir():
         raise pytest.UsageError(f"the real datasets are missing: expected {DATA} "
                                 "(../shared/data beside the checkout; see its README.md)")
-    remove_config()
+    if not hasattr(session.config, "workerinput"):  # once, in pytest's main process (xdist)
+        remove_config()
+
+
+def pytest_collection_modifyitems(items):
+    """The test files that run the workflow first (the ``workflow`` mark), each file's tests
+    together: ``make test`` hands whole files to two processes (pytest-xdist, ``--dist
+    loadfile`` in this order), so the long files start early and the many quick ones fill
+    the end. The order within a file is kept."""
+    slow = {item.path for item in items if item.get_closest_marker("workflow")}
+    items.sort(key=lambda item: item.path not in slow)  # stable: False (slow) first
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-    """The tiny config run once to completion (shared by several tests; do not modify)."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    result = run_workflow(workdir, tiny_config())
-    return workdir, result
+    """The tiny config run once to completion (shared by several tests; do not modify).
+
+    Once per session also when the tests run in several processes (pytest-xdist): the first
+    process to need it runs it under a lock in the session's shared temporary folder, the
+    others wait for the lock and read its outcome."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each process's own
+    workdir, outcome = shared / "tiny", shared / "tiny-outcome.json"
+    with open(shared / "tiny.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            result = run_workflow(workdir, tiny_config())
+            outcome.write_text(json.dumps({"args": result.args, "stdout": result.stdout,
+                                           "stderr": result.stderr}))
+    saved = json.loads(outcome.read_text())
+    return workdir, subprocess.CompletedProcess(saved["args"], 0, saved["stdout"],
+                                                saved["stderr"])

@@ -13,6 +13,8 @@ from sklearn.datasets import load_digits
 from conftest import ROOT, run_workflow, tiny_config
 from deepclust.metrics import cluster_accuracy
 
+pytestmark = pytest.mark.workflow  # most tests share a workflow run (the trained fixture)
+
 N_TRAIN = 1500  # digits rows 0..1499 train the pipelines; rows 1500..1796 are new data
 # DBSCAN/HDBSCAN: test_cluster.py
 PIPELINES = ["kmeans", "ae_kmeans", "n2d", "dec", "idec", "ae_som"]

@@ -234,6 +234,7 @@ def test_bad_color_by_column_is_named(tmp_path):
     assert "datasets.wine.color_by" in log and "'vintage'" in log
 
 
+@pytest.mark.workflow
 def test_views_through_the_workflow(tmp_path):
     from conftest import run_workflow
 
