@@ -40,6 +40,7 @@ def gpu_config() -> dict:
     return {
         "run": {"datasets": ["digits"], "pipelines": ["ae_kmeans"], "seeds": [0]},
         "encoders": {"ae": {"hidden_units": [32], "epochs": 1, "gpu": True}},
+        "threads": 2,
     }
 
 
