@@ -141,6 +141,23 @@ def limit_group_width():
     workflow.global_resources["_cores"] = widest
 
 
+def limit_cores_to_the_slurm_allocation():
+    """Inside a submitted job (Snakemake's remote mode, started with `--cores all`), count only
+    the CPUs SLURM gave the job as cores. `all` is every CPU of the node where the job step
+    does not confine the job to its CPUs, and a group of one-thread jobs would then ask srun for
+    more CPUs than the allocation, which fails ("More processors requested than permitted"):
+    the group was submitted with the CPUs of limit_group_width."""
+    allocated = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if workflow.remote_exec and allocated.isdigit() and int(allocated) > 0:
+        cores = workflow.global_resources.get("_cores")
+        cores = getattr(cores, "value", cores)  # a Resource, or a plain number
+        if not isinstance(cores, int) or cores > int(allocated):
+            workflow.global_resources["_cores"] = int(allocated)
+
+
+limit_cores_to_the_slurm_allocation()
+
+
 # Runs once the DAG is built and the executor is known (not in a dry run), before any job is
 # submitted.
 onstart:
