@@ -65,15 +65,15 @@ LABEL_SHARE = 0.3
 
 def _label_bar(ax, y: float, mean: float, std: float, low: float) -> None:
     """The bar's "mean ± std" in white inside a bar long enough to hold it, else in black
-    right of the bar's error bar (never on top of either)."""
+    right of the bar's error bar (never on top of either); "n/a" at the axis' start."""
+    span = 1.0 - low
     if math.isnan(mean):
-        ax.text(low + 0.01, y, "n/a", va="center", ha="left", fontsize=8)
-    elif (mean - low) / (1.0 - low) > LABEL_SHARE:
-        ax.text(low + 0.01 * (1.0 - low), y, f"{mean:.3f} ± {std:.3f}", va="center", ha="left",
-                fontsize=8, color="white")
+        text, x, colour = "n/a", low + 0.01 * span, "black"
+    elif (mean - low) / span > LABEL_SHARE:
+        text, x, colour = f"{mean:.3f} ± {std:.3f}", low + 0.01 * span, "white"
     else:
-        ax.text(mean + std + 0.015 * (1.0 - low), y, f"{mean:.3f} ± {std:.3f}", va="center",
-                ha="left", fontsize=8, color="black")
+        text, x, colour = f"{mean:.3f} ± {std:.3f}", mean + std + 0.015 * span, "black"
+    ax.text(x, y, text, va="center", ha="left", fontsize=8, color=colour)
 
 
 def plot_leaderboard(board: pd.DataFrame, path, title: str = "Leaderboard",

@@ -98,7 +98,7 @@ def pytest_sessionstart(session):
     if not DATA.is_dir():
         raise pytest.UsageError(f"the real datasets are missing: expected {DATA} "
                                 "(../shared/data beside the checkout; see its README.md)")
-    if not hasattr(session.config, "workerinput"):  # once, in pytest's main process (xdist)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # once, in pytest's main process (xdist)
         remove_config()
 
 
