@@ -122,6 +122,11 @@ def check_jobs_fit_the_cluster():
         )
 
 
+def _plain(setting):
+    """A Snakemake resource setting as a plain value (a `Resource` holds it in `.value`)."""
+    return getattr(setting, "value", setting)
+
+
 def limit_group_width():
     """On a cluster, Snakemake sums the threads of a group's jobs that could run side by side
     (a run's evaluate and plot jobs: 4-5 one-thread jobs) into the group's CPU request; the
@@ -134,8 +139,7 @@ def limit_group_width():
     if cores is not None and cores < sys.maxsize:
         return
     overrides = [
-        t.value if hasattr(t, "value") else t
-        for t in workflow.resource_settings.overwrite_threads.values()
+        _plain(t) for t in workflow.resource_settings.overwrite_threads.values()
     ]
     widest = max([config["threads"], *(t for t in overrides if isinstance(t, int))])
     workflow.global_resources["_cores"] = widest
@@ -149,8 +153,7 @@ def limit_cores_to_the_slurm_allocation():
     the group was submitted with the CPUs of limit_group_width."""
     allocated = os.environ.get("SLURM_CPUS_PER_TASK", "")
     if workflow.remote_exec and allocated.isdigit() and int(allocated) > 0:
-        cores = workflow.global_resources.get("_cores")
-        cores = getattr(cores, "value", cores)  # a Resource, or a plain number
+        cores = _plain(workflow.global_resources.get("_cores"))
         if not isinstance(cores, int) or cores > int(allocated):
             workflow.global_resources["_cores"] = int(allocated)
 
