@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test lint clean bench bench-dec bench-variants bench-som bench-contrastive bench-isa browser
+.PHONY: install run report test docs lint clean bench bench-dec bench-variants bench-som bench-contrastive bench-isa browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -50,6 +50,11 @@ browser:
 	  else echo "no apt-get: tests/test_report_browser.py will skip"; fi; \
 	fi
 
+# the documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link, a missing
+# page or a failing generated table fails the build
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # snakemake --lint (workflow best practices), snakefmt (the Snakefile and rules/*.smk are
 # formatted), ruff (pycodestyle, pyflakes, bugbear; settings in pyproject.toml)
 lint: install
@@ -58,9 +63,9 @@ lint: install
 	$(BIN)/ruff check deepclust scripts tests bench
 
 clean:
-	rm -rf results .snakemake
+	rm -rf results .snakemake site
 
-# The benchmark (README "Benchmark"): N2D on MNIST-test (5 seeds, and variants) and the IMDB
+# The benchmark (docs/benchmark.md): N2D on MNIST-test (5 seeds, and variants) and the IMDB
 # recipe, from ../shared/data through the download rule; writes bench/results.json and
 # bench/RESULTS.md. bench-dec (after bench) adds DEC and IDEC on bench's autoencoders.
 bench: install
@@ -69,7 +74,7 @@ bench: install
 bench-dec: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-dec --keep-workdir --merge
 
-# Self-organising maps and the contrastive encoder (issue 14): MNIST-test, USPS, Amazon items
+# Self-organising maps and the contrastive encoder: MNIST-test, USPS, Amazon items
 bench-variants: install
 	$(BIN)/python bench/run_benchmark.py --cores $(CORES) --command bench-variants --keep-workdir --merge
 
@@ -81,6 +86,6 @@ bench-contrastive: install
 	  --keep-workdir --merge
 
 # How much N2D on digits moves with TensorFlow's CPU kernels (oneDNN instruction-set caps,
-# seeds 0-4; bench/NOTES.md "Reproducibility across CPUs"): bench/isa_spread.json, ISA_SPREAD.md
+# seeds 0-4): bench/isa_spread.json, ISA_SPREAD.md
 bench-isa: install
 	$(BIN)/python bench/isa_spread.py --cores $(CORES)

@@ -78,8 +78,7 @@ def parse_args(argv=None):
                         help="add the runs to --out's existing results.json (replacing runs of "
                              "the same dataset, pipeline and seed) instead of starting anew")
     parser.add_argument("--render", action="store_true",
-                        help="run nothing: rewrite --out's RESULTS.md from its results.json and "
-                             "bench/NOTES.md (after editing the notes)")
+                        help="run nothing: rewrite --out's RESULTS.md from its results.json")
     return parser.parse_args(argv)
 
 
@@ -92,10 +91,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_results_markdown(out: Path, results: dict) -> str:
-    """bench/RESULTS.md from the results and the notes in bench/NOTES.md."""
-    notes = ROOT / "bench" / "NOTES.md"
+    """bench/RESULTS.md: the generated tables, linking to the lab notebook bench/NOTES.md."""
     published = yaml.safe_load((ROOT / "bench" / "published.yaml").read_text())
-    markdown = results_markdown(results, notes.read_text() if notes.exists() else "", published)
+    markdown = results_markdown(results, published)
     write_atomically(out / "RESULTS.md", markdown)
     return markdown
 

@@ -197,10 +197,12 @@ def published_table(dataset: str, summary: list[dict], published: list[dict]) ->
     return lines + [""]
 
 
-def results_markdown(results: dict, notes: str = "", published: dict | None = None) -> str:
+def results_markdown(results: dict, published: dict | None = None,
+                     notebook: str = "NOTES.md") -> str:
     """bench/RESULTS.md: per dataset our scores beside the published ones (``published``:
     dataset -> entries of bench/published.yaml), scores and times (mean, std, min, max over
-    seeds), stage times, every run, and the throughput measurements."""
+    seeds), stage times, every run, and the throughput measurements; generated tables only,
+    with a link to the lab notebook (``notebook``) for what lies behind them."""
     summary = summarize(results["runs"])
     lines = ["# Benchmark results", "",
              f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
@@ -210,7 +212,8 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
                     "their times are from the earlier run" if c.get("reused_workdir") else "")
                  + ")"
                  for c in results.get("commands", [])),
-             ""]
+             "", f"Generated from `bench/results.json`; why each setting is what it is, and every "
+             f"experiment behind these numbers: [the lab notebook]({notebook}).", ""]
     datasets = [d for d in dict.fromkeys(row["dataset"] for row in summary)
                 if d in (published or {})]
     if datasets:
@@ -298,7 +301,7 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
         lines.append(f"- The IMDB recipe's autoencoder (25,000 x 5,000 -> 1024-512-256-10, "
                      f"batch 32), seconds per epoch in the same run: "
                      f"{text['seconds_per_epoch_one_step_per_call']:.1f} with one batch per "
-                     f"call of the train function (the path of 2026-11-24), "
+                     f"call of the train function, "
                      f"{text['seconds_per_epoch_current']:.1f} with "
                      f"{text['steps_per_execution']} batches per call: "
                      f"**{text['speedup']:.2f}x**.")
@@ -310,8 +313,6 @@ def results_markdown(results: dict, notes: str = "", published: dict | None = No
                      f"| {t.get('precision', 'float32')} | {t['batch_size']} "
                      f"| {t['epochs_run']} | {t['seconds_per_epoch']:.2f} "
                      f"| {t['samples_per_second']:.0f} | {t['gflops']:.1f} |")
-    if notes:
-        lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
 
 
@@ -347,7 +348,7 @@ def autoencoder_training_speed(threads: int, rows: int = 4096, epochs: int = 4,
 
 
 #: make bench fails when autoencoder training reaches less than this share of the matrix
-#: multiply measured beside it (the target is higher: README "Benchmark")
+#: multiply measured beside it (the target is higher: bench/NOTES.md)
 TRAINING_TO_MATMUL_FLOOR = 0.5
 
 
@@ -521,8 +522,8 @@ TEXT_RECIPE = {"rows": 25000, "n_features": 5000, "hidden_units": (1024, 512, 25
 
 def text_recipe_epochs(threads: int, repeats: int = 2, epochs: int = 3) -> dict:
     """Seconds per epoch of the IMDB recipe's autoencoder (:data:`TEXT_RECIPE`, random rows of
-    its shape: its counts are trained dense) with one batch per call of the train function,
-    the path of 2026-11-24 (414 s for 25 epochs), against the workflow's current path; the
+    its shape: its counts are trained dense) with one batch per call of the train function
+    against the workflow's :data:`deepclust.models.STEPS_PER_EXECUTION` batches per call; the
     two alternate, ``repeats`` times, and the medians are kept."""
     from deepclust import models
 

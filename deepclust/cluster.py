@@ -1,4 +1,4 @@
-"""Clusterer adapters and the choice of K.
+"""Clusterers from config entries (KMeans, GMM, DBSCAN, HDBSCAN, SOM) and the choice of K.
 
 Each adapter turns a clusterer config entry into a scikit-learn estimator with
 ``fit_predict``; noise points get the label ``-1`` (DBSCAN, HDBSCAN).

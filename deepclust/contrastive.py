@@ -32,17 +32,16 @@ from deepclust.optimizers import make_optimizer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-#: settings of a ``kind: contrastive`` encoder entry, tuned on MNIST-test (10,000 images,
-#: 2 CPU threads): KMeans(10) on the (unit-norm) embedding gives ACC 0.950-0.953 over seeds
-#: 0-2 in about 2 min (90 epochs: 0.953-0.955 in about 4.3 min). Stroke-width augmentation
-#: and no BatchNorm made the difference (0.67 -> 0.95); temperature 0.5 beat 0.2. The config
-#: schema gives the same defaults (a test checks they agree).
+#: settings of a ``kind: contrastive`` encoder entry, tuned on MNIST-test for KMeans on the
+#: (unit-norm) embedding (scores and times in bench/NOTES.md): stroke-width augmentation and
+#: no BatchNorm matter most, and temperature 0.5 clusters better than 0.2. The config schema
+#: gives the same defaults (a test checks they agree).
 DEFAULTS = {
     "kind": "contrastive",
     "architecture": "auto",          # auto (cnn for images, else mlp) | cnn | mlp
     "filters": [32, 64, 128],        # cnn: Conv2D filters, stride 2 each
     "kernel_sizes": [3, 3, 3],       # cnn: one kernel size per conv layer
-    "batch_norm": False,             # cnn: BatchNorm after each conv (hurt: 0.61 vs 0.82)
+    "batch_norm": False,             # cnn: BatchNorm after each conv (off: it hurts clustering)
     "hidden_units": [512, 256],      # mlp: hidden Dense layers before the embedding
     "activation": "relu",
     "embedding_dim": 64,

@@ -1,4 +1,4 @@
-"""Loading and cleaning datasets.
+"""Load a dataset from its source (scikit-learn, IDX, IMDB, table, HDF5) and clean it.
 
 A dataset is a config entry (see ``schemas/config.schema.yaml``): a modality,
 a ``source`` whose ``kind`` selects a loader from :data:`LOADERS`, where its

@@ -19,7 +19,7 @@ def select_device(gpu: bool, what: str = "this encoder") -> str:
 
     gpus = tf.config.list_physical_devices("GPU")
     if not gpu:
-        if gpus:  # the CPU's results are the reproducible ones (README "Reproducibility")
+        if gpus:  # the CPU's results are the reproducible ones (docs/reproducibility.md)
             tf.config.set_visible_devices([], "GPU")
         return "CPU"
     if not gpus:

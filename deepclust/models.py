@@ -1,4 +1,4 @@
-"""Autoencoders (Keras 3 on TensorFlow).
+"""Autoencoders (dense and convolutional, Keras 3 on TensorFlow): build, train, embed.
 
 The dense autoencoder follows the DEC/N2D recipe: an encoder of fully
 connected layers down to a linear embedding layer named ``embedding``, and a
@@ -208,7 +208,7 @@ class DenseBatches(keras.utils.PyDataset):
 
 
 #: sparse features up to this size (as dense float32) are made dense once for training;
-#: larger ones are made dense one batch at a time (slower: about a third of the speed)
+#: larger ones are made dense one batch at a time (slower, but the memory stays bounded)
 DENSE_INPUT_MAX_BYTES = 4 * 2**30
 
 

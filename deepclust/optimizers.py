@@ -2,8 +2,9 @@
 
 Keras 3 applies Adam with about a dozen separate element-wise operations per
 variable (each one a pass over the weights and both moment vectors). On a CPU
-that is memory-bound: for the IMDB autoencoder (11.6 M weights, batch 32) the
-update took 40% of every training step. TensorFlow's ``ResourceApplyAdam``
+that is memory-bound, so a large model trained in small batches (the IMDB
+autoencoder: 11.6 M weights, batch 32) spends a large share of every training
+step in the update (bench/NOTES.md). TensorFlow's ``ResourceApplyAdam``
 kernel does the same arithmetic in one pass; XLA would fuse it too, but Keras
 disables ``jit_compile`` when op determinism is on, which the workflow needs.
 The fused kernel is element-wise, so it stays deterministic.

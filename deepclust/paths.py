@@ -1,4 +1,4 @@
-"""Where the workflow keeps each result (the paths are the DAG; see README "Results").
+"""Where the workflow keeps each result (the paths are the DAG; see docs/reading-results.md).
 
 Templates relative to the results folder, with Snakemake's wildcard names. The
 rules (``rules/common.smk``) and the clustering of new data (:mod:`deepclust.assign`)

@@ -213,7 +213,7 @@ def plot_profiles(frame: pd.DataFrame, column_types: dict, clusters, path,
 
 def _save(fig, path, title_inches: float = 0.0) -> None:
     """Lay out and save; ``title_inches`` kept free at the top for a suptitle (tight_layout
-    leaves it none, and on a tall figure the title ran into the column titles)."""
+    leaves it none, and on a tall figure the title would run into the column titles)."""
     from deepclust.plots import save_figure
 
     fig.tight_layout(rect=(0, 0, 1, 1 - title_inches / fig.get_figheight()))

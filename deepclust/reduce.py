@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def import_umap():
     """Import umap-learn without its optional ParametricUMAP.
 
-    ``umap/__init__`` imports TensorFlow when it is installed (about 5 s per
+    ``umap/__init__`` imports TensorFlow when it is installed (seconds per
     process) only to offer ParametricUMAP, which this workflow never uses;
     hiding TensorFlow during the import makes that optional import fail fast.
     """
@@ -42,8 +42,8 @@ def cache_numba_functions(packages) -> int:
     ``packages`` that does not already have it; returns how many were turned on.
 
     umap-learn compiles most of its functions without ``cache=True``, so every new process
-    (every reduce and view job) spent about 9 s recompiling them before a 2-second UMAP of
-    the digits. Cached, they load in a fraction of a second from the package's
+    (every reduce and view job) would recompile them, often for longer than the UMAP itself
+    takes. Cached, they load in a fraction of a second from the package's
     ``__pycache__`` (or numba's user-wide cache when that is read-only). The machine code
     is the same, so results are unchanged; numba invalidates an entry when its source
     file changes.
@@ -97,9 +97,9 @@ def exact_neighbors(features, n_neighbors: int, metric: str, n_jobs: int = 1):
     umap-learn's own search does): ``(indices, distances, index)``, the
     ``precomputed_knn`` that UMAP takes, with an :class:`ExactNeighborIndex`.
 
-    Deterministic for any ``n_jobs``; on a 10-d autoencoder embedding of 10,000
-    rows it takes about a second, where umap-learn's approximate search spends
-    about half a minute compiling itself with numba in every new process.
+    Deterministic for any ``n_jobs``, and fast on low-dimensional embeddings, where
+    umap-learn's approximate search first compiles itself with numba in every new
+    process.
     """
     index = ExactNeighborIndex(features, metric, n_jobs)
     indices, distances = index.query(features, n_neighbors)
@@ -200,13 +200,12 @@ def load_reducer(path):
     return load_fitted(path)
 
 
-#: above this many rows, ``auto`` views use UMAP (t-SNE takes minutes on 10,000 points here)
+#: above this many rows, ``auto`` views use UMAP (t-SNE's time grows too fast with the rows)
 TSNE_MAX_ROWS = 5000
 #: wider representations are reduced to this many PCA dimensions before a t-SNE/UMAP view
 VIEW_PCA_DIMS = 50
-#: t-SNE's optimisation steps for a view (scikit-learn's default is 1,000): on the digits' AE
-#: embedding 750 keep the trustworthiness (0.994) and the labels' silhouette nearly (0.531
-#: against 0.538) in three quarters of the time (bench/NOTES.md)
+#: t-SNE's optimisation steps for a view (scikit-learn's default is 1,000): three quarters of
+#: the time for a view nearly as faithful (bench/NOTES.md)
 TSNE_ITERATIONS = 750
 
 
@@ -218,7 +217,7 @@ def view_method(method: str, n_rows: int) -> str:
 
 def umap_view(features: np.ndarray, n_components: int, seed: int) -> np.ndarray:
     """A seeded UMAP layout for figures, on exact nearest neighbours (umap-learn's own
-    approximate search compiles itself with numba for about half a minute per process)."""
+    approximate search first compiles itself with numba in every process)."""
     n_neighbors = min(15, features.shape[0] - 1)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
@@ -246,7 +245,7 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
         return np.pad(features, ((0, 0), (0, 2 - features.shape[1]))).astype(np.float32)
     if method in ("tsne", "umap") and features.shape[1] > VIEW_PCA_DIMS:
         # wide dense input (raw pixels, one-hot tables): t-SNE/UMAP of its 50-d PCA, which
-        # keeps the neighbourhoods and takes seconds instead of minutes at 10,000 rows
+        # keeps the neighbourhoods and is much faster than on every column
         from sklearn.decomposition import PCA
         features = PCA(n_components=VIEW_PCA_DIMS, random_state=seed).fit_transform(
             np.asarray(features, dtype=np.float32))

@@ -48,12 +48,11 @@ class Need:
         return self.seconds + self.seconds_per_data_mb * max(data_mb, 0.0)
 
 
-#: Fitted by bench/resource_peaks.py (2026-11-26) from 400 benchmark files: the test suite's
-#: digits runs (1797 x 64, 0.46 MB dense), bench-som and bench-contrastive (MNIST-test
-#: 10000 x 784, 31 MB; USPS 9.5 MB; Amazon items 2.8 MB), plus two jobs from
-#: bench/results.json: the IMDB text autoencoder (25000 x 5000 TF-IDF, 500 MB dense: 3326 MB,
-#: 414 s) and IDEC on MNIST-test (1018 MB, 100 s). keep_documents and cluster_terms (text
-#: datasets only) were not in those runs: they take the figure rules' numbers.
+#: Fitted by bench/resource_peaks.py from the benchmark files of the test suite's digits runs
+#: (1797 x 64, 0.46 MB dense), bench-som and bench-contrastive (MNIST-test 10000 x 784, 31 MB;
+#: USPS 9.5 MB; Amazon items 2.8 MB), plus two large jobs of bench/results.json: the IMDB text
+#: autoencoder (25000 x 5000 TF-IDF, 500 MB dense) and IDEC on MNIST-test. keep_documents and
+#: cluster_terms (text datasets only) take the figure rules' numbers: those runs had none.
 MEASURED = {
     "download": Need(10, 0.1, 1, 0.06),
     "prepare_dataset": Need(230, 0.1, 2, 0.02),

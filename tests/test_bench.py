@@ -77,7 +77,7 @@ def test_results_markdown_tables(tmp_path):
                               "batch_size": 256, "epochs_run": 50, "seconds_per_epoch": 2.5,
                               "samples_per_second": 4000, "gflops": 80.0}],
                "runs": [run_record(_run("n2d", s, 0.95 + s / 100, 200)) for s in range(2)]}
-    md = results_markdown(results, notes="## Why\n\nBecause.")
+    md = results_markdown(results)
     assert "Date: 2026-11-23" in md and "Machine: test machine" in md
     assert "Commands: `make bench` (30.0 min: N2D)" in md
     assert "| mnist-test | n2d | 2 | 0.955 | 0.005 | 0.950 | 0.960 |" in md
@@ -85,7 +85,7 @@ def test_results_markdown_tables(tmp_path):
     # every run: stages a pipeline does not have (here: clustering) are dashes, not nan
     assert "| mnist-test | n2d | 1 | 0.9600 | 0.8600 | 0.7600 | 200 | 189 | 10 | – | 901 |" in md
     assert "nan" not in md
-    assert md.rstrip().endswith("Because.")
+    assert "[the lab notebook](NOTES.md)" in md  # the notes are linked, never copied
     json.dumps(results)  # what results.json holds is plain JSON
 
 
@@ -137,7 +137,7 @@ def test_bench_dec_runs_dec_and_idec_on_the_autoencoders_n2d_long_trained():
                   and p["run"]["datasets"] == [dataset] for name in p["run"]["pipelines"]
                   if config["pipelines"][name]["encoder"] == pretraining}
         assert set(chains) == {"dec", "idec"} and chains["dec"] == chains["idec"]
-        assert len(chains["dec"][1]) == 3  # the three seeds
+        assert len(chains["dec"][1]) == 3  # three seeds for DEC and IDEC
         assert set(chains["dec"][1]) <= set(n2d["seeds"])  # reused from make bench
 
 
@@ -156,7 +156,10 @@ def test_render_rewrites_results_md_from_results_json_without_running(tmp_path):
                           capture_output=True, text=True, check=True)
     md = (tmp_path / "RESULTS.md").read_text()
     assert "| mnist-test | n2d | 1 | 0.950 | 0.000 | 0.950 | 0.950 |" in md
-    assert "What made N2D on MNIST-test good and stable" in md  # bench/NOTES.md is appended
+    notes = (root / "bench" / "NOTES.md").read_text().splitlines()
+    assert "[the lab notebook](NOTES.md)" in md  # linked, its prose never copied
+    prose = {line for line in notes if len(line) > 40 and not line.startswith(("|", "#"))}
+    assert not prose & set(md.splitlines())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "results.json"]
     assert "wrote" in done.stdout
 

@@ -1,4 +1,4 @@
-"""Raw input files are tracked (issue 12, item 4): editing a user's local table, or the
+"""Raw input files are tracked: editing a user's local table, or the
 file:// source of a download, reruns exactly its dataset's chain; a config in which two
 files of one dataset land on the same local name is rejected."""
 

@@ -1,5 +1,5 @@
 """Self-organising maps and the contrastive encoder through the workflow on digits, with the
-settings of config.yaml (issue 14): quality floors, figures, metrics, the leaderboard,
+settings of config.yaml: quality floors, figures, metrics, the leaderboard,
 clustering new rows, and which jobs a SOM setting reruns."""
 
 import json
