@@ -1,6 +1,7 @@
 """The workflow on a real single-node SLURM cluster (tests/slurm_cluster.py), through the
-README's command: every job that is not a local rule goes through sbatch, the results equal a
-local run's byte for byte, and a job that can never start fails the run at once.
+command of docs/slurm.md, with its partition and account exports: every job that is not a
+local rule goes through sbatch under that account, the results equal a local run's byte for
+byte, and a job that can never start fails the run at once.
 
 The cluster needs root and Debian's packages: the test installs them with apt-get when they
 are missing, and skips (saying why) only where that is impossible.
@@ -8,6 +9,7 @@ are missing, and skips (saying why) only where that is impossible.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -19,20 +21,33 @@ import pytest
 
 from conftest import ROOT, SNAKEFILE, planned_jobs, tiny_config, write_config
 from slurm_cluster import SlurmCluster, Unavailable
-from test_readme import readme_block
+from docs_pages import block_after
 
 pytestmark = pytest.mark.workflow
 
 
 
-def readme_slurm_command() -> list[str]:
-    """The arguments of the README's SLURM command (README "Running on SLURM")."""
-    binary, *args = shlex.split(readme_block("## Running on SLURM").strip())
+def docs_slurm_command() -> list[str]:
+    """The arguments of the SLURM command of docs/slurm.md."""
+    binary, *args = shlex.split(block_after("slurm.md", "## The command").strip())
     assert binary == ".venv/bin/snakemake"
     return args
 
 
-SLURM_COMMAND = readme_slurm_command()
+def docs_slurm_exports() -> dict[str, str]:
+    """The variables docs/slurm.md exports to set the partition and account."""
+    exports = {}
+    for line in block_after("slurm.md", "## Partition and account").splitlines():
+        command, assignment = shlex.split(line, comments=True)
+        assert command == "export"
+        name, value = assignment.split("=", 1)
+        exports[name] = value
+    assert set(exports) == {"DEEPCLUST_SLURM_PARTITION", "DEEPCLUST_SLURM_ACCOUNT"}
+    return exports
+
+
+SLURM_COMMAND = docs_slurm_command()
+EXPORTS = docs_slurm_exports()
 #: rules that run where Snakemake runs (Snakefile `localrules`)
 LOCAL_RULES = {"all", "download", "leaderboard", "plot_leaderboard"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) "
@@ -56,12 +71,13 @@ def cluster():
         pytest.skip(f"no SLURM cluster for this test: {reason}")
 
 
-def snakemake_on_slurm(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    """The README's command, run from the repository (where profiles/ is), in ``workdir``."""
+def snakemake_on_slurm(workdir: Path, *args: str, env=None) -> subprocess.CompletedProcess:
+    """The docs' command, run from the repository (where profiles/ is), in ``workdir``."""
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
                "--directory", str(workdir), *SLURM_COMMAND,
                "--configfile", str(workdir / "config.yaml"), *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1500,
+                          env=env)
 
 
 def submissions(log: str) -> list[tuple[str, list[str]]]:
@@ -86,7 +102,7 @@ def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_pa
     local, _ = tiny_run  # the same runs, made locally with --cores 2
     write_config(tmp_path / "slurm", small_config())
     start = time.monotonic()
-    slurm = snakemake_on_slurm(tmp_path / "slurm")
+    slurm = snakemake_on_slurm(tmp_path / "slurm", env={**os.environ, **EXPORTS})
     print(f"\nsmall config on SLURM: {time.monotonic() - start:.0f} s")
     log = slurm.stdout + slurm.stderr
     assert slurm.returncode == 0, log[-5000:]
@@ -116,6 +132,12 @@ def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_pa
         else:
             assert match and match.group(1) in job_ids, f"{path} names no submitted job"
     assert len(logs) == sum(n for rule, n in jobs.items() if rule != "all")
+    # the last job under the exported partition and account (SLURM keeps a finished job's
+    # record for MinJobAge, 300 s by default)
+    record = subprocess.run(["scontrol", "show", "job", submitted[-1][0]], capture_output=True,
+                            text=True, check=True).stdout
+    assert f"Account={EXPORTS['DEEPCLUST_SLURM_ACCOUNT']}" in record, record
+    assert f"Partition={EXPORTS['DEEPCLUST_SLURM_PARTITION']}" in record, record
 
     # the same bytes as the local run
     compared = 0
