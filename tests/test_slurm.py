@@ -149,6 +149,23 @@ def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_pa
     assert compared == 4
 
 
+def test_the_command_line_form_sets_partition_and_account(cluster, tmp_path):
+    """docs/slurm.md's alternative to the exports: every planned job gets them."""
+    binary, *args = shlex.split(block_after("slurm.md", "on the command line instead"))
+    assert binary == ".venv/bin/snakemake" and "--default-resources" in args
+    write_config(tmp_path, small_config())
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), *args,
+               "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+               "--dry-run"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    resources = re.findall(r"resources: (.*)", log)
+    assert resources and all(f"slurm_partition={EXPORTS['DEEPCLUST_SLURM_PARTITION']}" in r
+                             and f"slurm_account={EXPORTS['DEEPCLUST_SLURM_ACCOUNT']}" in r
+                             for r in resources), resources[:3]
+
+
 def test_a_job_that_can_never_start_fails_the_run_at_once(cluster, tmp_path):
     write_config(tmp_path, small_config())
     start = time.monotonic()
