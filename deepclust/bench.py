@@ -205,15 +205,15 @@ def results_markdown(results: dict, published: dict | None = None,
     with a link to the lab notebook (``notebook``) for what lies behind them."""
     summary = summarize(results["runs"])
     lines = ["# Benchmark results", "",
-             f"Date: {results['date']}  ", f"Machine: {results['machine']}  ",
-             "Commands: " + "; ".join(
-                 f"`{c['name']}` ({c['seconds'] / 60:.1f} min: {', '.join(c['phases'])}"
-                 + ("; jobs already done in the kept work folder were not run again and "
-                    "their times are from the earlier run" if c.get("reused_workdir") else "")
-                 + ")"
-                 for c in results.get("commands", [])),
-             "", f"Generated from `bench/results.json`; why each setting is what it is, and every "
-             f"experiment behind these numbers: [the lab notebook]({notebook}).", ""]
+             f"Date: {results['date']}  ", f"Machine: {results['machine']}", "",
+             f"Generated from `bench/results.json`; why each setting is what it is, and every "
+             f"experiment behind these numbers: [the lab notebook]({notebook}).", "",
+             "Commands run (a command marked *kept* reused the jobs already done in its work "
+             "folder, whose times come from the earlier run):", ""]
+    lines += [f"- `{c['name']}`{' *kept*' if c.get('reused_workdir') else ''}, "
+              f"{c['seconds'] / 60:.1f} min: {'; '.join(c['phases'])}"
+              for c in results.get("commands", [])]
+    lines.append("")
     datasets = [d for d in dict.fromkeys(row["dataset"] for row in summary)
                 if d in (published or {})]
     if datasets:

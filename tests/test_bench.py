@@ -79,7 +79,7 @@ def test_results_markdown_tables(tmp_path):
                "runs": [run_record(_run("n2d", s, 0.95 + s / 100, 200)) for s in range(2)]}
     md = results_markdown(results)
     assert "Date: 2026-11-23" in md and "Machine: test machine" in md
-    assert "Commands: `make bench` (30.0 min: N2D)" in md
+    assert "- `make bench`, 30.0 min: N2D" in md
     assert "| mnist-test | n2d | 2 | 0.955 | 0.005 | 0.950 | 0.960 |" in md
     assert "80.0 GFLOP/s = 67% of the matrix multiply" in md
     # every run: stages a pipeline does not have (here: clustering) are dashes, not nan
@@ -113,8 +113,7 @@ def test_a_later_command_adds_its_runs_and_replaces_reruns():
     assert merged["trainings"] == [dict(ae0, gflops=70.0)] and merged["date"] == "2026-11-24"
     md = results_markdown({**merged, "autoencoder_samples_per_second": 1,
                            "autoencoder_to_matmul": 0.8, "trainings": []})
-    assert "`make bench-dec` (10.0 min: make bench-dec; jobs already done in the kept work " \
-           "folder were not run again and their times are from the earlier run)" in md
+    assert "- `make bench-dec` *kept*, 10.0 min: make bench-dec" in md  # reused earlier jobs
 
 
 def test_machine_description_names_cores_and_memory():

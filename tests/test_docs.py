@@ -3,6 +3,7 @@ lab-notebook material, and complete (every schema key described, every page reac
 
 import re
 import subprocess
+import sys
 
 import yaml
 
@@ -125,6 +126,16 @@ def test_results_md_holds_generated_tables_and_links_the_notebook():
     prose = {line for line in notes if len(line) > 40 and not line.startswith(("|", "#"))}
     assert not prose & set(results.splitlines())
     assert "[the lab notebook](NOTES.md)" in results
+
+
+def test_python_examples_of_the_api_page_run():
+    examples = [m["body"] for m in re.finditer(r"^```python\n(?P<body>.*?)^```",
+                                               (DOCS / "api.md").read_text(), re.M | re.S)]
+    assert examples
+    for code in examples:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(r"ACC 0\.[7-9]\d\d\n", done.stdout), done.stdout
 
 
 def test_changelog_keeps_a_changelog():
