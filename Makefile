@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run report test docs lint clean bench bench-dec bench-variants bench-som bench-contrastive bench-isa browser
+.PHONY: install run report test test-fast docs lint clean bench bench-dec bench-variants bench-som bench-contrastive bench-isa browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
@@ -34,7 +34,11 @@ report: install
 # (tests/conftest.py orders them): one process's imports, Snakemake start-ups and SLURM
 # polling overlap the other's training
 test: install browser
-	$(BIN)/python -m pytest -q --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -rs --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
+
+# the unit tier: every test not marked `workflow`, no Snakemake run (conftest refuses one)
+test-fast: install browser
+	DEEPCLUST_FAST_TESTS=1 $(BIN)/python -m pytest -q -rs -m "not workflow" -n 2
 
 # Debian's chromium for the report test (tests/test_report_browser.py drives it with
 # Playwright, pinned in requirements.txt; Playwright cannot download its own browser here).

@@ -17,8 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"
 
 
+#: set by `make test-fast`, the unit tier, which runs no Snakemake
+FAST_TIER = "DEEPCLUST_FAST_TESTS"
+#: test files whose skip fails the run under CI=true (a missing SLURM or browser would
+#: otherwise pass unnoticed)
+MUST_RUN_IN_CI = {"test_slurm.py", "test_slurm_gpu.py", "test_report_browser.py",
+                  "test_docs_site.py"}
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run Snakemake on the repository's Snakefile with ``workdir`` as working directory."""
+    if os.environ.get(FAST_TIER):
+        raise AssertionError("this test runs Snakemake: mark it `workflow` (the fast tier, "
+                             "make test-fast, leaves those out)")
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
            "--directory", str(workdir), "--cores", "2", *args]
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -109,6 +120,15 @@ def pytest_collection_modifyitems(items):
     the end. The order within a file is kept."""
     slow = {item.path for item in items if item.get_closest_marker("workflow")}
     items.sort(key=lambda item: item.path not in slow)  # stable: False (slow) first
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped SLURM or browser test is a failure, with the skip's reason."""
+    report = (yield).get_result()
+    if report.skipped and os.environ.get("CI") == "true" and item.path.name in MUST_RUN_IN_CI:
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome, report.longrepr = "failed", f"skipped under CI=true: {reason}"
 
 
 @pytest.fixture(scope="session")

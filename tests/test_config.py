@@ -113,6 +113,7 @@ CASES = {
 }
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, case):
     edit, message = CASES[case]
@@ -124,6 +125,7 @@ def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, case):
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.workflow
 def test_a_seed_of_2_to_the_32_or_more_stops_before_any_job(tmp_path):
     """NumPy, Keras and TensorFlow take seeds in [0, 2**32): a larger seed is a config error,
     not a failure of the first job that seeds a generator."""
@@ -139,6 +141,7 @@ def test_a_seed_of_2_to_the_32_or_more_stops_before_any_job(tmp_path):
     assert "seed4294967295" in largest.stdout + largest.stderr
 
 
+@pytest.mark.workflow
 def test_defaults_are_filled_in(tmp_path):
     config = tiny_config(seeds=(0,))
     # a new encoder (ae would take its settings from config.yaml's ae): schema defaults only
@@ -150,6 +153,7 @@ def test_defaults_are_filled_in(tmp_path):
     assert planned_jobs(result.stdout + result.stderr)["train_autoencoder"] == 1
 
 
+@pytest.mark.workflow
 def test_dec_started_from_n2d_plans_the_start_pipelines_clusters_only(tmp_path):
     """config.yaml's dec starts from n2d_long's clusters of the same seed: running dec alone
     plans n2d_long's UMAP and clustering, one pretraining shared by both, and nothing of
@@ -187,6 +191,7 @@ PARTIAL_JOBS = {"prepare_dataset": 1, "vectorize_features": 1, "train_autoencode
                 "leaderboard": 1, "plot_leaderboard": 1, "all": 1}
 
 
+@pytest.mark.workflow
 def test_a_partial_configfile_extends_the_workflows_config_with_directory(tmp_path):
     """`--directory runs/a --configfile runs/a/config.yaml`: the workflow's own config.yaml is
     the base (not a config.yaml in runs/a), and nested keys (encoders.ae) are merged."""
@@ -196,6 +201,7 @@ def test_a_partial_configfile_extends_the_workflows_config_with_directory(tmp_pa
     assert planned_jobs(output) == PARTIAL_JOBS
 
 
+@pytest.mark.workflow
 def test_a_partial_configfile_extends_the_workflows_config_from_another_folder(tmp_path):
     """Snakemake run in a folder that is not the workflow's, without --directory."""
     (tmp_path / "my.yaml").write_text(yaml.safe_dump(PARTIAL))

@@ -6,7 +6,6 @@ import pytest
 
 from deepclust.seeding import seed_everything
 
-keras = pytest.importorskip("keras")
 seed_everything(0, tensorflow=True, threads=1)
 
 from deepclust import models  # noqa: E402

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
 from deepclust.dec import DEC, ClusteringLayer, label_change, load_dec, soft_assignments, \
     target_distribution  # noqa: E402
 from deepclust.models import train_autoencoder  # noqa: E402

@@ -1,9 +1,12 @@
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.workflow
 def test_snakemake_lint_is_clean():
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT,
                             capture_output=True, text=True)

@@ -1,12 +1,12 @@
+import keras
 import numpy as np
 import pytest
 
 from deepclust.seeding import seed_everything
 
-keras = pytest.importorskip("keras")
-import deepclust.models as models  # noqa: E402
+import deepclust.models as models
 from deepclust.models import build_dense_autoencoder, dense_flops, embed, encoder_from, \
-    load_autoencoder, train_autoencoder  # noqa: E402
+    load_autoencoder, train_autoencoder
 
 SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16, 8], "embedding_dim": 3,
             "activation": "relu",

@@ -1,9 +1,9 @@
+import keras
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-from deepclust.optimizers import FusedAdam, make_optimizer  # noqa: E402
-from deepclust.seeding import seed_everything  # noqa: E402
+from deepclust.optimizers import FusedAdam, make_optimizer
+from deepclust.seeding import seed_everything
 
 
 def _fit(optimizer, steps=5):

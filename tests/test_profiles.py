@@ -86,6 +86,7 @@ def test_profile_figure_has_one_panel_per_numeric_column_and_cluster(tmp_path):
     assert not list(tmp_path.glob("*.tmp-*"))
 
 
+@pytest.mark.workflow
 def test_a_clusterer_with_its_own_k_skips_the_elbow(tmp_path):
     config = {"run": {"datasets": ["amazon-cellphones"], "pipelines": ["items_ae_kmeans8"],
                       "seeds": [0]},

@@ -50,6 +50,7 @@ def report(tmp_path_factory):
     return workdir, chromium
 
 
+@pytest.mark.workflow
 def test_report_shows_the_leaderboard_in_chromium(report):
     from playwright.sync_api import sync_playwright
 

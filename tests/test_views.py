@@ -208,6 +208,7 @@ def views_config() -> dict:
     }
 
 
+@pytest.mark.workflow
 def test_planned_view_jobs(tmp_path):
     from conftest import planned_jobs, run_workflow
 
@@ -221,6 +222,7 @@ def test_planned_view_jobs(tmp_path):
     assert jobs["plot_3d"] == 4 and jobs["project_3d"] == 4
 
 
+@pytest.mark.workflow
 def test_bad_color_by_column_is_named(tmp_path):
     from conftest import run_workflow
 
