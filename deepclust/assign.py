@@ -34,6 +34,7 @@ from deepclust.atomic import atomic_path
 from deepclust.config import NONE, ConfigError, encoder_kind, is_dec, load_config, pipeline
 from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
 from deepclust.paths import model_path
+from deepclust.seeding import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,9 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
         raise FileNotFoundError(f"pipeline {pipeline_name!r} (seed {seed}) on {dataset!r} has "
                                 f"not been trained: missing {', '.join(missing)}; run the "
                                 "workflow with it first")
+    # the rules' settings: the run's seed, TensorFlow on the config's threads, deterministic ops
+    seed_everything(seed, tensorflow=bool(encoder) or "dec" in paths,
+                    threads=config.get("threads", 1))
     loaded = load_new_data(dataset, spec, files)
     new = clean(loaded, "new rows", text_cleaning(spec))
     features = vectorize_new(load_fitted(paths["vectorizer"]), new, spec["modality"])

@@ -62,41 +62,17 @@ def planned_jobs(output: str) -> dict[str, int]:
     return jobs
 
 
-def tiny_config(seeds=(0, 1), k="labels") -> dict:
-    """A fast config on digits: a small autoencoder, every reducer and clusterer kind.
+#: the tiny config of the workflow tests, a YAML file as a user's --configfile is
+TINY = ROOT / ".test" / "config_tiny.yaml"
 
-    The workflow merges it over its own config.yaml, so it names every setting of config.yaml's
-    ``ae`` it changes (the schema defaults: a validation split, early stopping after 10
-    epochs, no image augmentation)."""
-    return {
-        "run": {"datasets": ["digits"],
-                "pipelines": ["kmeans", "ae_kmeans", "n2d", "ae_umap_dbscan",
-                              "ae_umap_hdbscan", "ae_isomap_kmeans"],
-                "seeds": list(seeds)},
-        "datasets": {"digits": {"modality": "image",
-                                "source": {"kind": "sklearn", "name": "digits"},
-                                "k": k, "k_range": [2, 8], "scaling": "global_minmax"}},
-        "encoders": {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
-                            "embedding_dim": 8, "epochs": 4, "batch_size": 64,
-                            "learning_rate": 0.01, "validation_split": 0.1,
-                            "early_stopping": {"patience": 10}, "augment_images": None}},
-        "reducers": {"umap": {"kind": "umap", "n_components": 4, "n_neighbors": 15},
-                     "isomap": {"kind": "isomap", "n_components": 4, "n_neighbors": 10}},
-        "clusterers": {"kmeans": {"kind": "kmeans", "n_init": 3},
-                       "gmm": {"kind": "gmm", "n_init": 1},
-                       "dbscan": {"kind": "dbscan", "eps": 0.5, "min_samples": 10},
-                       "hdbscan": {"kind": "hdbscan", "min_cluster_size": 20}},
-        "pipelines": {"kmeans": {"clusterer": "kmeans"},
-                      "ae_kmeans": {"encoder": "ae", "clusterer": "kmeans"},
-                      "n2d": {"encoder": "ae", "reducer": "umap", "clusterer": "gmm"},
-                      "ae_umap_dbscan": {"encoder": "ae", "reducer": "umap",
-                                         "clusterer": "dbscan"},
-                      "ae_umap_hdbscan": {"encoder": "ae", "reducer": "umap",
-                                          "clusterer": "hdbscan"},
-                      "ae_isomap_kmeans": {"encoder": "ae", "reducer": "isomap",
-                                           "clusterer": "kmeans"}},
-        "figures": {"view": "pca"},
-    }
+
+def tiny_config(seeds=(0, 1), k="labels") -> dict:
+    """A fast config on digits (``.test/config_tiny.yaml``): a small autoencoder, every
+    reducer and clusterer kind, with these seeds and this ``k``."""
+    config = yaml.safe_load(TINY.read_text())
+    config["run"]["seeds"] = list(seeds)
+    config["datasets"]["digits"]["k"] = k
+    return config
 
 
 def pytest_sessionstart(session):

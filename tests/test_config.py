@@ -7,9 +7,10 @@ import sys
 
 import pytest
 import yaml
+from snakemake.utils import validate
 
 from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
-from deepclust.config import ConfigError, check_config
+from deepclust.config import ConfigError, check_config, deep_merge
 
 
 #: the workflow's own config.yaml, the base every --configfile is merged over
@@ -148,9 +149,21 @@ def test_defaults_are_filled_in(tmp_path):
     config["encoders"]["plain"] = {"kind": "dense_autoencoder"}
     config["pipelines"]["plain_kmeans"] = {"encoder": "plain", "clusterer": "kmeans"}
     config["run"]["pipelines"] = ["plain_kmeans"]
-    result = run_workflow(tmp_path, config, "--dry-run", "--printshellcmds")
-    assert result.returncode == 0
+    result = run_workflow(tmp_path, config, "--dry-run")
     assert planned_jobs(result.stdout + result.stderr)["train_autoencoder"] == 1
+    # what the workflow validates (config.yaml, the configfile merged over it) gets the
+    # schema's defaults: those of a dense autoencoder, figures, a dataset's k and scaling
+    merged = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), config)
+    validate(merged, str(ROOT / "schemas/config.schema.yaml"))
+    assert merged["encoders"]["plain"] == {
+        "kind": "dense_autoencoder", "hidden_units": [500, 500, 2000], "gpu": False,
+        "embedding_dim": 10, "activation": "relu", "optimizer": "adam", "learning_rate": 0.001,
+        "learning_rate_decay": None, "loss": "mse", "precision": "float32", "epochs": 50,
+        "batch_size": 256, "validation_split": 0.1,
+        "early_stopping": {"patience": 10, "min_delta": 0.0}}
+    assert merged["pipelines"]["plain_kmeans"]["reducer"] == "none"
+    assert merged["datasets"]["digits"]["labels"] == "builtin"
+    assert merged["figures"] == {"view": "pca", "view_3d": "none"}
 
 
 @pytest.mark.workflow

@@ -5,6 +5,7 @@ import json
 import shutil
 
 import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -180,6 +181,14 @@ def test_k_auto_chooses_k_by_the_elbow_and_plots_it(tmp_path):
     selection = json.loads((k_dir / "k.json").read_text())
     assert selection["ks"] == list(range(2, 9))
     assert 2 <= selection["k"] <= 8
+    # the elbow: the K whose inertia lies farthest below the chord from the first K to the
+    # last, both axes scaled to [0, 1] (worked out here, not by the library's function)
+    ks, inertia = np.array(selection["ks"], float), np.array(selection["inertia"])
+    below = [(inertia[0] - (inertia[0] - inertia[-1]) * (k - ks[0]) / (ks[-1] - ks[0]))
+             - value for k, value in zip(ks, inertia)]
+    assert selection["method"] == "elbow"
+    assert selection["k"] == selection["k_elbow"] == int(ks[int(np.argmax(below))])
+    assert np.all(np.diff(inertia) < 0)  # KMeans inertia falls as K grows
     _assert_png(k_dir / "elbow.png")
     metrics = json.loads(
         (tmp_path / "results/digits/pipelines/kmeans/seed0/metrics.json").read_text())
