@@ -7,8 +7,9 @@ assignments ``q`` of all rows give a sharper target ``p``
 mini-batches. IDEC also keeps the decoder and adds ``gamma`` times the
 reconstruction loss, so that the embedding keeps describing the data.
 
-:class:`DEC` follows scikit-learn's estimator conventions: ``fit`` then
-``labels_``, ``predict``, ``predict_proba``.
+:class:`DEC` and :class:`IDEC` are scikit-learn clusterers: a keyword-only ``__init__`` that
+stores its parameters (the pretrained autoencoder is one, ``encoder``), ``fit(X)``, then
+``labels_``, ``predict``, ``predict_proba`` and ``transform``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import keras
 import numpy as np
 from keras import ops
+from sklearn.base import BaseEstimator, ClusterMixin
 
 from deepclust.atomic import load_model_file
 from deepclust.augment import augmenter_for
@@ -73,26 +75,38 @@ def label_change(previous: np.ndarray, current: np.ndarray) -> float:
     return float(np.mean(previous != current))
 
 
-class DEC:
-    """DEC (``gamma == 0``) or IDEC (``gamma > 0``) on a pretrained autoencoder.
+class DEC(ClusterMixin, BaseEstimator):
+    """DEC: a clustering layer on a pretrained autoencoder's encoder, trained with KL(p || q).
 
-    Parameters follow the papers' reference code: centres from KMeans with
-    ``n_init`` starts on the pretrained embedding; a new target every
-    ``update_interval`` batches of ``batch_size`` rows, taken in order; stop
-    when fewer than ``tol`` of the rows changed label between two targets, or
-    after ``maxiter`` batches.
+    Parameters follow the papers' reference code: centres from KMeans with ``n_init`` starts
+    on the pretrained embedding (``init="kmeans"``), or the mean embedding of each cluster of
+    a given labelling (``init``: one cluster per row of ``X``, exactly ``n_clusters`` of
+    them); a new target every ``update_interval`` batches of ``batch_size`` rows, taken in
+    order; stop when fewer than ``tol`` of the rows changed label between two targets, or
+    after ``maxiter`` batches. ``encoder`` is the pretrained autoencoder (a Keras model whose
+    bottleneck layer is named ``embedding``, as :class:`deepclust.encoders.DenseAutoencoder`
+    and the workflow's encoders make); it is copied, never changed. ``augment_images`` (with
+    the images' ``image_shape``) trains on shifted and rotated copies of image batches
+    (DEC-DA). ``random_state`` seeds KMeans and the augmentation; call
+    :func:`deepclust.seeding.seed_everything` first for a reproducible network.
 
-    After :meth:`fit`: ``model_`` (inputs -> q, a Keras model with the trained
-    encoder and :class:`ClusteringLayer`), ``labels_``, ``q_``, ``history_``
-    (one dict per target update), ``n_iter_`` and ``converged_``.
+    After :meth:`fit`: ``model_`` (inputs -> q, a Keras model with the trained encoder and
+    :class:`ClusteringLayer`), ``labels_``, ``q_``, ``history_`` (one dict per target
+    update), ``n_iter_`` and ``converged_``.
     """
 
-    def __init__(self, n_clusters: int, alpha: float = 1.0, n_init: int = 20,
+    #: weight of the reconstruction loss: none for DEC (see :class:`IDEC`)
+    gamma = 0.0
+
+    def __init__(self, n_clusters: int = 8, *, encoder: keras.Model | None = None,
+                 init="kmeans", alpha: float = 1.0, n_init: int = 20,
                  update_interval: int = 140, tol: float = 0.001, maxiter: int = 20000,
                  batch_size: int = 256, optimizer: str = "sgd", learning_rate: float = 0.01,
-                 momentum: float = 0.9, gamma: float = 0.0, augment_images: dict | None = None,
-                 seed: int = 0):
+                 momentum: float = 0.9, augment_images: dict | None = None, image_shape=None,
+                 random_state: int = 0):
         self.n_clusters = n_clusters
+        self.encoder = encoder
+        self.init = init
         self.alpha = alpha
         self.n_init = n_init
         self.update_interval = update_interval
@@ -102,18 +116,18 @@ class DEC:
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.momentum = momentum
-        self.gamma = gamma
         self.augment_images = augment_images
-        self.seed = seed
+        self.image_shape = image_shape
+        self.random_state = random_state
 
     @classmethod
-    def from_settings(cls, settings: dict, n_clusters: int, seed: int) -> "DEC":
-        """From a ``kind: dec`` or ``kind: idec`` clusterer config entry."""
-        keys = ("alpha", "n_init", "update_interval", "tol", "maxiter", "batch_size",
-                "optimizer", "learning_rate", "momentum")
-        gamma = settings.get("gamma", 0.1) if settings["kind"] == "idec" else 0.0
-        return cls(n_clusters, gamma=gamma, augment_images=settings.get("augment_images"),
-                   seed=seed, **{k: settings[k] for k in keys})
+    def from_settings(cls, settings: dict, n_clusters: int, seed: int, **params) -> "DEC":
+        """A :class:`DEC` or :class:`IDEC` from a ``kind: dec`` or ``kind: idec`` clusterer
+        config entry (its keys are this class's parameters), with ``params`` added."""
+        estimator = IDEC if settings["kind"] == "idec" else DEC
+        names = set(estimator._get_param_names()) - {"n_clusters", "random_state"}
+        return estimator(n_clusters=n_clusters, random_state=seed, **params,
+                         **{k: v for k, v in settings.items() if k in names})
 
     @property
     def method(self) -> str:
@@ -156,20 +170,25 @@ class DEC:
             return centres, labels
         from sklearn.cluster import KMeans
 
-        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=self.seed)
+        kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=self.random_state)
         labels = kmeans.fit_predict(embedding)
         return kmeans.cluster_centers_, labels
 
-    def fit(self, autoencoder: keras.Model, features, y=None, embedding=None,
-            image_shape=None, start=None) -> "DEC":
-        """Train on ``features`` (rows as the autoencoder was trained on). ``y``, when given,
-        is only used to log ACC and NMI at each target update; ``embedding``, when given,
-        is the pretrained encoder's output for ``features`` (else it is computed);
-        ``image_shape``, the dataset's, lets ``augment_images`` transform the batches;
-        ``start``, a cluster per row, gives the initial centres instead of KMeans."""
+    def fit(self, X, y=None, *, embedding=None) -> "DEC":
+        """Train on ``X`` (rows as the autoencoder was trained on). ``y``, when given, is only
+        used to log ACC and NMI at each target update; ``embedding``, when given, is the
+        pretrained encoder's output for ``X`` (else it is computed)."""
         from deepclust.metrics import cluster_accuracy
         from sklearn.metrics import normalized_mutual_info_score
 
+        if self.encoder is None:
+            raise ValueError(f"{self.method} fine-tunes a pretrained autoencoder: pass it as "
+                             "encoder= (e.g. deepclust.encoders.DenseAutoencoder().fit(X)"
+                             ".model_)")
+        if isinstance(self.init, str) and self.init != "kmeans":
+            raise ValueError(f"init={self.init!r}: 'kmeans' or a cluster label per row")
+        start = None if isinstance(self.init, str) else self.init
+        autoencoder, features, image_shape = self.encoder, X, self.image_shape
         n = features.shape[0]
         check_k(self.n_clusters, n)
         began = time.perf_counter()
@@ -186,8 +205,8 @@ class DEC:
                      self.method, embedding.shape[1], n)
         self.model_, train = self._build(autoencoder, centres)
         # DEC-DA: the batches' images shifted and rotated (None: the rows as they are)
-        augmenter = augmenter_for(self.augment_images, image_shape, self.seed, compiled=True,
-                                  purpose=self.method)
+        augmenter = augmenter_for(self.augment_images, image_shape, self.random_state,
+                                  compiled=True, purpose=self.method)
         self.history_, self.converged_ = [], False
         losses, position, iteration = [], 0, 0
         while True:
@@ -243,6 +262,25 @@ class DEC:
     def transform(self, features) -> np.ndarray:
         """The trained encoder's embedding of ``features``."""
         return embed(self.model_, features)
+
+
+class IDEC(DEC):
+    """IDEC: :class:`DEC` that keeps the decoder and adds ``gamma`` times the reconstruction
+    loss, so that the embedding keeps describing the data (Guo et al. 2017)."""
+
+    def __init__(self, n_clusters: int = 8, *, gamma: float = 0.1,
+                 encoder: keras.Model | None = None, init="kmeans", alpha: float = 1.0,
+                 n_init: int = 20, update_interval: int = 140, tol: float = 0.001,
+                 maxiter: int = 20000, batch_size: int = 256, optimizer: str = "sgd",
+                 learning_rate: float = 0.01, momentum: float = 0.9,
+                 augment_images: dict | None = None, image_shape=None, random_state: int = 0):
+        super().__init__(n_clusters, encoder=encoder, init=init, alpha=alpha, n_init=n_init,
+                         update_interval=update_interval, tol=tol, maxiter=maxiter,
+                         batch_size=batch_size, optimizer=optimizer,
+                         learning_rate=learning_rate, momentum=momentum,
+                         augment_images=augment_images, image_shape=image_shape,
+                         random_state=random_state)
+        self.gamma = gamma
 
 
 def copy_model(model: keras.Model) -> keras.Model:

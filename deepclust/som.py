@@ -61,7 +61,7 @@ class SOMClusterer(ClusterMixin, BaseEstimator):
     ``iterations_``, ``grid_``.
     """
 
-    def __init__(self, n_clusters: int | None = 8, grid=None, sigma: float | None = None,
+    def __init__(self, n_clusters: int | None = 8, *, grid=None, sigma: float | None = None,
                  learning_rate: float = 0.5, decay_function: str = "asymptotic_decay",
                  sigma_decay_function: str = "asymptotic_decay",
                  neighborhood_function: str = "gaussian", topology: str = "rectangular",

@@ -24,10 +24,12 @@ with logged(snakemake):
     features = load_matrix(snakemake.input.vectorized)
     start = read_start_clusters(snakemake.input.start, rows, settings["init_from"]) \
         if snakemake.input.start else None
-    dec = DEC.from_settings(settings, k, seed).fit(
-        load_autoencoder(snakemake.input.autoencoder), features,
-        y=read_labels(snakemake.input.rows), embedding=load_matrix(snakemake.input.features),
-        image_shape=read_image_shape(snakemake.input.meta), start=start)
+    dec = DEC.from_settings(
+        settings, k, seed, encoder=load_autoencoder(snakemake.input.autoencoder),
+        init="kmeans" if start is None else start,
+        image_shape=read_image_shape(snakemake.input.meta),
+    ).fit(features, y=read_labels(snakemake.input.rows),
+          embedding=load_matrix(snakemake.input.features))
     ids = rows[["id"]]
     ids.assign(cluster=dec.labels_).to_csv(snakemake.output.clusters, index=False)
     soft = pd.DataFrame(dec.q_, columns=[f"q{j}" for j in range(k)])

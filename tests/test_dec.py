@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from deepclust.dec import DEC, ClusteringLayer, label_change, load_dec, soft_assignments, \
-    target_distribution  # noqa: E402
-from deepclust.models import train_autoencoder  # noqa: E402
-from deepclust.seeding import seed_everything  # noqa: E402
+from deepclust.dec import DEC, IDEC, ClusteringLayer, label_change, load_dec, \
+    soft_assignments, target_distribution
+from deepclust.models import train_autoencoder
+from deepclust.seeding import seed_everything
 
 AE = {"kind": "dense_autoencoder", "hidden_units": [16], "embedding_dim": 3,
       "activation": "relu", "optimizer": "adam", "learning_rate": 0.01, "loss": "mse",
@@ -22,16 +22,16 @@ def blobs_and_autoencoder():
     return x, y, autoencoder
 
 
-def _dec(**settings):
-    return DEC(**{"n_clusters": 3, "n_init": 5, "update_interval": 5, "maxiter": 40,
-                  "batch_size": 64, "seed": 0, **settings})
+def _dec(encoder, kind=DEC, **params):
+    return kind(**{"n_clusters": 3, "encoder": encoder, "n_init": 5, "update_interval": 5,
+                   "maxiter": 40, "batch_size": 64, "random_state": 0, **params})
 
 
 def test_clustering_layer_q_rows_sum_to_one_and_model_reloads_identically(
         blobs_and_autoencoder, tmp_path):
     x, y, autoencoder = blobs_and_autoencoder
     seed_everything(0, tensorflow=True, threads=1)
-    dec = _dec().fit(autoencoder, x, y=y)
+    dec = _dec(autoencoder).fit(x, y=y)
     q = dec.predict_proba(x)
     assert q.shape == (300, 3)
     np.testing.assert_allclose(q.sum(axis=1), 1.0, atol=1e-9)
@@ -58,7 +58,7 @@ def test_q_follows_students_t_kernel():
 def test_target_distribution_sharpens_q(blobs_and_autoencoder):
     x, _, autoencoder = blobs_and_autoencoder
     seed_everything(0, tensorflow=True, threads=1)
-    q = _dec(maxiter=1).fit(autoencoder, x).q_
+    q = _dec(autoencoder, maxiter=1).fit(x).q_
     p = target_distribution(q)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
     assert np.all(p.max(axis=1) >= q.max(axis=1) - 1e-12)
@@ -69,11 +69,11 @@ def test_target_distribution_sharpens_q(blobs_and_autoencoder):
 def test_stop_criterion_fires_when_labels_stop_changing(blobs_and_autoencoder):
     x, _, autoencoder = blobs_and_autoencoder
     seed_everything(0, tensorflow=True, threads=1)
-    frozen = _dec(learning_rate=1e-12, update_interval=7, maxiter=1000).fit(autoencoder, x)
+    frozen = _dec(autoencoder, learning_rate=1e-12, update_interval=7, maxiter=1000).fit(x)
     assert frozen.converged_ and frozen.n_iter_ == 7  # first comparison of two targets
     assert frozen.history_[-1]["label_change"] == 0.0
     seed_everything(0, tensorflow=True, threads=1)
-    capped = _dec(tol=0.0, maxiter=12).fit(autoencoder, x)  # never below 0: runs to maxiter
+    capped = _dec(autoencoder, tol=0.0, maxiter=12).fit(x)  # never below 0: runs to maxiter
     assert not capped.converged_ and capped.n_iter_ == 12
     assert [h["iteration"] for h in capped.history_] == [0, 5, 10]
     assert label_change(np.array([0, 1, 2, 2]), np.array([0, 1, 1, 2])) == 0.25
@@ -82,7 +82,7 @@ def test_stop_criterion_fires_when_labels_stop_changing(blobs_and_autoencoder):
 def test_idec_keeps_the_reconstruction_loss(blobs_and_autoencoder):
     x, _, autoencoder = blobs_and_autoencoder
     seed_everything(0, tensorflow=True, threads=1)
-    idec = _dec(gamma=0.1, maxiter=10).fit(autoencoder, x)
+    idec = _dec(autoencoder, IDEC, gamma=0.1, maxiter=10).fit(x)
     assert idec.method == "IDEC"
     trained = [h for h in idec.history_ if h["loss"] is not None]
     assert trained and all(h["reconstruction_loss"] > 0 and h["kl_loss"] >= 0 for h in trained)
@@ -96,14 +96,23 @@ def test_dec_training_is_deterministic(blobs_and_autoencoder):
     runs = []
     for _ in range(2):
         seed_everything(4, tensorflow=True, threads=1)
-        runs.append(_dec(seed=4, maxiter=15).fit(autoencoder, x).q_)
+        runs.append(_dec(autoencoder, random_state=4, maxiter=15).fit(x).q_)
     np.testing.assert_array_equal(*runs)
+
+
+def test_dec_needs_an_encoder_and_a_known_init(blobs_and_autoencoder):
+    x, _, autoencoder = blobs_and_autoencoder
+    with pytest.raises(ValueError, match="DEC fine-tunes a pretrained autoencoder: pass it "
+                                         "as encoder="):
+        DEC(3).fit(x)
+    with pytest.raises(ValueError, match="init='random': 'kmeans' or a cluster label per row"):
+        DEC(3, encoder=autoencoder, init="random").fit(x)
 
 
 def test_k_larger_than_the_number_of_rows_fails_before_training(blobs_and_autoencoder):
     x, _, autoencoder = blobs_and_autoencoder
     with pytest.raises(ValueError, match=r"^K=50 is larger than the number of rows \(30\)$"):
-        DEC(50).fit(autoencoder, x[:30])
+        DEC(50, encoder=autoencoder).fit(x[:30])
 
 
 def test_from_settings_reads_the_config_entry():
@@ -111,9 +120,11 @@ def test_from_settings_reads_the_config_entry():
              "maxiter": 100, "batch_size": 256, "optimizer": "sgd", "learning_rate": 0.01,
              "momentum": 0.9, "gamma": 0.5}
     idec = DEC.from_settings(entry, 10, seed=3)
-    assert (idec.n_clusters, idec.alpha, idec.gamma, idec.seed, idec.method) == \
+    assert isinstance(idec, IDEC)
+    assert (idec.n_clusters, idec.alpha, idec.gamma, idec.random_state, idec.method) == \
         (10, 2.0, 0.5, 3, "IDEC")
-    assert DEC.from_settings(dict(entry, kind="dec"), 10, seed=3).gamma == 0.0
+    dec = DEC.from_settings(dict(entry, kind="dec"), 10, seed=3)
+    assert type(dec) is DEC and dec.gamma == 0.0 and "gamma" not in dec.get_params()
 
 
 def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
@@ -124,8 +135,9 @@ def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
 
     def q_after(augment_images, image_shape):
         seed_everything(4, tensorflow=True, threads=1)
-        dec = _dec(seed=4, maxiter=15, tol=0.0, augment_images=augment_images)
-        return dec.fit(autoencoder, x, image_shape=image_shape).q_
+        dec = _dec(autoencoder, random_state=4, maxiter=15, tol=0.0,
+                   augment_images=augment_images, image_shape=image_shape)
+        return dec.fit(x).q_
 
     augmented = q_after(augment, [2, 4])
     np.testing.assert_array_equal(augmented, q_after(augment, [2, 4]))
@@ -150,17 +162,17 @@ def test_dec_starts_from_given_clusters_mean_embeddings(blobs_and_autoencoder):
 
     x, y, autoencoder = blobs_and_autoencoder
     start = (y + 1) * 10  # the true classes under other names
-    dec = _dec(maxiter=5)
+    dec = _dec(autoencoder, maxiter=5)
     centres, labels = dec._initial_centres(embed(autoencoder, x), start)
     embedding = embed(autoencoder, x)
     assert np.allclose(centres[0], embedding[y == 0].mean(axis=0), atol=1e-5)
     assert (labels == y).all()
     seed_everything(0, tensorflow=True, threads=1)
-    fitted = _dec(maxiter=5).fit(autoencoder, x, y=y, start=start)
+    fitted = _dec(autoencoder, maxiter=5, init=start).fit(x, y=y)
     assert fitted.history_[0]["acc"] == 1.0  # the first target comes from the given start
     assert cluster_accuracy(y, fitted.labels_) >= 0.99
     with pytest.raises(ValueError, match="DEC starts from 2 clusters .init_from., but K is 3"):
-        _dec().fit(autoencoder, x, start=np.minimum(y, 1))
+        _dec(autoencoder, init=np.minimum(y, 1)).fit(x)
 
 
 def test_start_clusters_must_be_this_datasets_rows_without_noise(tmp_path):

@@ -1,0 +1,89 @@
+"""The library's learnable steps as scikit-learn estimators: their defaults are the config
+schema's, they follow scikit-learn's conventions, and DEC runs on an array without the
+workflow."""
+
+import inspect
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+
+from conftest import ROOT
+from deepclust.dec import DEC, IDEC
+from deepclust.encoders import DenseAutoencoder
+from deepclust.metrics import cluster_accuracy
+from deepclust.som import SOMClusterer
+
+SCHEMA = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())
+#: estimator -> (schema definition, kind, config keys that are no parameter of it, and why)
+ESTIMATORS = {
+    DEC: ("clusterer", "dec", {"init_from": "the workflow turns it into init (the clusters)",
+                               "gamma": "IDEC only"}),
+    IDEC: ("clusterer", "idec", {"init_from": "the workflow turns it into init"}),
+    DenseAutoencoder: ("encoder", "dense_autoencoder", {
+        "gpu": "where the workflow's job runs", "filters": "conv_autoencoder only",
+        "kernel_sizes": "conv_autoencoder only"}),
+    SOMClusterer: ("clusterer", "som", {"random_seed": "the workflow's seed, random_state",
+                                        "n_clusters": "the dataset's k unless set"}),
+}
+
+
+def _keys(definition: str, kind: str) -> dict:
+    """The properties of the schema's variant for ``kind``."""
+    for branch in SCHEMA["$defs"][definition]["allOf"]:
+        condition = branch["if"]["properties"]["kind"]
+        if kind in condition.get("enum", [condition.get("const")]):
+            return {k: v for k, v in branch["then"]["properties"].items() if k != "kind"}
+    raise KeyError(kind)
+
+
+@pytest.mark.parametrize("estimator", list(ESTIMATORS), ids=lambda e: e.__name__)
+def test_schema_defaults_equal_the_signatures(estimator):
+    definition, kind, not_parameters = ESTIMATORS[estimator]
+    parameters = inspect.signature(estimator).parameters
+    for key, node in _keys(definition, kind).items():
+        if key in not_parameters:
+            assert key not in parameters or key == "n_clusters"
+            continue
+        assert key in parameters, f"{estimator.__name__} has no parameter {key}"
+        if "default" in node and node["default"] != {}:
+            default = parameters[key].default
+            default = list(default) if isinstance(default, tuple) else default
+            assert default == node["default"], (estimator.__name__, key)
+
+
+@pytest.mark.parametrize("estimator", list(ESTIMATORS), ids=lambda e: e.__name__)
+def test_init_only_stores_keyword_parameters(estimator):
+    parameters = list(inspect.signature(estimator).parameters.values())
+    assert all(p.kind == p.KEYWORD_ONLY for p in parameters[1:])  # n_clusters may be positional
+    made = estimator()
+    assert made.get_params() == {p.name: p.default for p in parameters}
+    assert clone(made).get_params() == made.get_params()
+    assert not [name for name in vars(made) if name.endswith("_")]  # nothing fitted yet
+
+
+def test_dec_on_an_array_without_the_workflow():
+    """What the Python API page shows, on blobs: pretrain, then DEC, then labels_ and
+    predict agree."""
+    x, y = make_blobs(n_samples=300, centers=3, n_features=8, cluster_std=1.0, random_state=0)
+    x = x.astype("float32")
+    autoencoder = DenseAutoencoder(hidden_units=[16], embedding_dim=3, epochs=5,
+                                   batch_size=32, validation_split=0.0, threads=1).fit(x)
+    assert autoencoder.transform(x).shape == (300, 3)
+    dec = DEC(3, encoder=autoencoder.model_, n_init=5, update_interval=5, maxiter=40,
+              batch_size=64).fit(x)
+    assert cluster_accuracy(y, dec.labels_) > 0.95
+    np.testing.assert_array_equal(dec.predict(x), dec.labels_)
+    idec = IDEC(3, encoder=autoencoder.model_, init=dec.labels_, maxiter=10).fit(x)
+    assert idec.method == "IDEC" and cluster_accuracy(y, idec.labels_) > 0.95
+
+
+def test_a_saved_encoder_loads_and_embeds_alike(tmp_path):
+    x, _ = make_blobs(n_samples=100, centers=2, n_features=6, random_state=1)
+    encoder = DenseAutoencoder(hidden_units=[8], embedding_dim=2, epochs=2, batch_size=32,
+                               threads=1).fit(x)
+    encoder.save(tmp_path / "encoder.keras")
+    again = DenseAutoencoder.load(tmp_path / "encoder.keras")
+    np.testing.assert_array_equal(again.transform(x), encoder.transform(x))
