@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from deepclust.features import to_dense
 
@@ -101,7 +102,12 @@ class SOMClusterer(ClusterMixin, BaseEstimator):
         if self.node_clusters not in NODE_CLUSTERS:
             raise ValueError(f"node_clusters must be one of {', '.join(NODE_CLUSTERS)}, "
                              f"got {self.node_clusters!r}")
-        X = np.asarray(to_dense(X), dtype=np.float64)
+        X = np.asarray(to_dense(validate_data(self, X, accept_sparse="csr", dtype=np.float64)))
+        if X.shape[0] < 2:
+            raise ValueError(f"a SOM needs at least 2 rows, got n_samples = {X.shape[0]}")
+        if self.initialization == "pca" and X.shape[1] < 2:
+            raise ValueError("initialization 'pca' needs at least 2 features, got n_features = "
+                             f"{X.shape[1]}: use initialization 'random'")
         if self.node_clusters != "per_node" and (self.n_clusters is None
                                                  or self.n_clusters < 1):
             raise ValueError("a SOM grouping its nodes into clusters needs a number of "
@@ -208,14 +214,19 @@ class SOMClusterer(ClusterMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Cluster of new rows: the cluster of their best-matching node."""
-        X = np.asarray(to_dense(X), dtype=np.float64)
-        if X.shape[1] != self.weights_.shape[-1]:
-            raise ValueError(f"the SOM was fitted on {self.weights_.shape[-1]} features, "
-                             f"got rows with {X.shape[1]}")
+        check_is_fitted(self)
+        # scikit-learn's check names both widths: "X has 5 features, but ... expecting 64"
+        X = np.asarray(to_dense(validate_data(self, X, accept_sparse="csr", dtype=np.float64,
+                                              reset=False)))
         return self.node_labels_[self._nodes(X)]
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         return self.fit(X).labels_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # rows of TF-IDF are made dense for MiniSom
+        return tags
 
     def map_quality(self) -> dict:
         """What metrics.json records of the map."""

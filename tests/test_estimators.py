@@ -87,3 +87,29 @@ def test_a_saved_encoder_loads_and_embeds_alike(tmp_path):
     encoder.save(tmp_path / "encoder.keras")
     again = DenseAutoencoder.load(tmp_path / "encoder.keras")
     np.testing.assert_array_equal(again.transform(x), encoder.transform(x))
+
+
+def test_the_som_passes_scikit_learns_estimator_checks():
+    """All of them (array-API input is skipped by scikit-learn itself without the
+    array-api-compat package)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(SOMClusterer(n_clusters=3, epochs=2), on_fail=None)
+    assert [r["check_name"] for r in results if r["status"] == "failed"] == []
+    assert len(results) > 40
+
+
+#: scikit-learn's checks that apply to DEC and IDEC. The others fit on data of their own
+#: making, of any width, while DEC fine-tunes a given autoencoder that takes one width only:
+#: they cannot apply (test_dec_on_an_array_without_the_workflow fits, predicts and reads
+#: labels_ instead, and tests/test_dec.py checks determinism, i.e. idempotent fits)
+DEC_CHECKS = ["check_parameters_default_constructible", "check_no_attributes_set_in_init",
+              "check_get_params_invariance", "check_set_params"]
+
+
+@pytest.mark.parametrize("check", DEC_CHECKS)
+@pytest.mark.parametrize("estimator", [DEC, IDEC], ids=lambda e: e.__name__)
+def test_dec_passes_the_estimator_checks_that_apply(estimator, check):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)(estimator.__name__, estimator())
