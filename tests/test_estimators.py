@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs
 
 from conftest import ROOT
 from deepclust.dec import DEC, IDEC
-from deepclust.encoders import DenseAutoencoder
+from deepclust.encoders import ContrastiveEncoder, ConvAutoencoder, DenseAutoencoder
 from deepclust.metrics import cluster_accuracy
 from deepclust.som import SOMClusterer
 
@@ -25,6 +25,9 @@ ESTIMATORS = {
     DenseAutoencoder: ("encoder", "dense_autoencoder", {
         "gpu": "where the workflow's job runs", "filters": "conv_autoencoder only",
         "kernel_sizes": "conv_autoencoder only"}),
+    ConvAutoencoder: ("encoder", "conv_autoencoder", {
+        "gpu": "where the workflow's job runs", "hidden_units": "dense_autoencoder only"}),
+    ContrastiveEncoder: ("encoder", "contrastive", {"gpu": "where the workflow's job runs"}),
     SOMClusterer: ("clusterer", "som", {"random_seed": "the workflow's seed, random_state",
                                         "n_clusters": "the dataset's k unless set"}),
 }
@@ -35,7 +38,10 @@ def _keys(definition: str, kind: str) -> dict:
     for branch in SCHEMA["$defs"][definition]["allOf"]:
         condition = branch["if"]["properties"]["kind"]
         if kind in condition.get("enum", [condition.get("const")]):
-            return {k: v for k, v in branch["then"]["properties"].items() if k != "kind"}
+            then = branch["then"]
+            if "$ref" in then:
+                then = SCHEMA["$defs"][then["$ref"].split("/")[-1]]
+            return {k: v for k, v in then["properties"].items() if k != "kind"}
     raise KeyError(kind)
 
 
@@ -78,6 +84,28 @@ def test_dec_on_an_array_without_the_workflow():
     np.testing.assert_array_equal(dec.predict(x), dec.labels_)
     idec = IDEC(3, encoder=autoencoder.model_, init=dec.labels_, maxiter=10).fit(x)
     assert idec.method == "IDEC" and cluster_accuracy(y, idec.labels_) > 0.95
+
+
+@pytest.mark.parametrize("encoder", [
+    ConvAutoencoder(image_shape=(8, 8), filters=[8, 16], kernel_sizes=[3, 3], embedding_dim=4,
+                    epochs=2, batch_size=64, threads=1),
+    ContrastiveEncoder(image_shape=(8, 8), filters=[8, 16], kernel_sizes=[3, 3],
+                       embedding_dim=8, projection_dim=8, epochs=2, batch_size=64, threads=1),
+    ContrastiveEncoder(hidden_units=[32], embedding_dim=8, projection_dim=8, epochs=2,
+                       batch_size=64, threads=1)],
+    ids=["conv", "contrastive-cnn", "contrastive-mlp"])
+def test_every_encoder_fits_and_embeds(encoder):
+    from sklearn.datasets import load_digits
+
+    x = (load_digits().data[:300] / 16).astype("float32")
+    embedding = encoder.fit(x).transform(x)
+    assert embedding.shape == (300, encoder.embedding_dim) and np.isfinite(embedding).all()
+    assert len(encoder.history_["loss"]) == 2
+
+
+def test_a_conv_autoencoder_needs_the_image_shape():
+    with pytest.raises(ValueError, match="ConvAutoencoder needs the images' image_shape"):
+        ConvAutoencoder(epochs=1).fit(np.zeros((10, 64), dtype="float32"))
 
 
 def test_a_saved_encoder_loads_and_embeds_alike(tmp_path):

@@ -86,7 +86,8 @@ def test_predict_places_rows_on_their_node(digits, fitted):
     model, labels = fitted
     assert predictor(model, X, labels, SOM) is model
     np.testing.assert_array_equal(predict_clusters(model, X[:50]), labels[:50])
-    with pytest.raises(ValueError, match="X has 3 features, but SOMClusterer is expecting 64 features as input"):
+    with pytest.raises(ValueError, match="X has 3 features, but SOMClusterer is expecting 64 "
+                                         "features as input"):
         model.predict(X[:5, :3])
 
 
