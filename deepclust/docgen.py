@@ -224,8 +224,8 @@ def headline_table(results: dict, published: dict, datasets: dict[str, str] = HE
         close = [row for row in rows if row["acc"]["mean"] >= best["acc"]["mean"] - 0.01]
         fastest = min(close, key=lambda row: row["median_total_s"])
         kmeans = next((row for row in rows if row["pipeline"] == "kmeans"), None)
-        others = sorted(published.get(dataset, []), key=lambda entry: -entry["acc"])
-        paper = f"{others[0]['acc']:.3f} ({others[0]['method']})" if others else "–"
+        paper = max(published.get(dataset, []), key=lambda entry: entry["acc"], default=None)
+        paper = f"{paper['acc']:.3f} ({paper['method']})" if paper else "–"
         lines.append(f"| {what} | {_score(kmeans['acc']) if kmeans else '–'} | {cell(best)} "
                      f"| {cell(fastest) if fastest is not best else 'the same'} | {paper} |")
     return "\n".join(lines) + "\n"
@@ -239,9 +239,10 @@ def _sources() -> tuple[dict, dict, dict, dict]:
     return schema, config, load_results(), yaml.safe_load(PUBLISHED.read_text())
 
 
-def generated(name: str, args: dict[str, str]) -> str:
-    """The Markdown a ``<!-- generated: NAME key=value ... -->`` line of a page stands for."""
-    schema, config, results, published = _sources()
+def generated(name: str, args: dict[str, str], sources: tuple) -> str:
+    """The Markdown a ``<!-- generated: NAME key=value ... -->`` line of a page stands for,
+    from ``sources`` (schema, config, results, published numbers: :func:`_sources`)."""
+    schema, config, results, published = sources
     if name == "config-reference":
         return config_reference(schema)
     if name == "pipelines":
@@ -255,17 +256,22 @@ def generated(name: str, args: dict[str, str]) -> str:
 
 
 def fill(markdown: str) -> str:
-    """``markdown`` with every generated-table line replaced by its table."""
+    """``markdown`` with every generated-table line replaced by its table (the sources read
+    once per page, and not at all for a page without such a line)."""
+    if not MARKER.search(markdown):
+        return markdown
+    sources = _sources()
+
     def table(match: re.Match) -> str:
         args = dict(arg.split("=", 1) for arg in match["args"].split())
-        return generated(match["name"], args)
+        return generated(match["name"], args, sources)
     return MARKER.sub(table, markdown)
 
 
 def readme_with_table(readme: str) -> str:
     """README.md's text with its results table generated afresh."""
     start, end = readme.index(README_START), readme.index(README_END)
-    table = generated("headline-results", {})
+    table = generated("headline-results", {}, _sources())
     return readme[:start] + README_START + "\n\n" + table + "\n" + readme[end:]
 
 

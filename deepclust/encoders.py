@@ -41,10 +41,9 @@ class _Encoder(TransformerMixin, BaseEstimator):
         """The encoder's config entry (``kind`` and its keys) these parameters make."""
         params = {k: v for k, v in self.get_params().items() if k not in FIT_PARAMETERS}
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
-        if params.get("early_stopping", {}) is None:
+        if params.get("early_stopping", {}) is None:  # the schema's default
             params["early_stopping"] = {"patience": 10, "min_delta": 0.0}
-        return {"kind": self.kind, **{k: v for k, v in params.items() if v is not None
-                                      or k in ("learning_rate_decay", "augment_images")}}
+        return {"kind": self.kind, **params}
 
     def _train(self, X, image_shape=None):
         return train_autoencoder(X, self.settings(), self.random_state,
