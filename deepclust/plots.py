@@ -58,7 +58,7 @@ def plot_loss_curve(history: dict, path, title: str, ylabel: str = "reconstructi
 
 def plot_elbow(selection: dict, path, title: str) -> None:
     """KMeans inertia over K with the chosen K marked; silhouette on a second axis."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6, 4.6))
     ks = selection["ks"]
     ax.plot(ks, selection["inertia"], "o-", color="C0", label="inertia")
     ax.set_xlabel("number of clusters K")
@@ -68,10 +68,15 @@ def plot_elbow(selection: dict, path, title: str) -> None:
     ax2.set_ylabel("silhouette", color="C1")
     ax.axvline(selection["k"], color="C3", lw=2,
                label=f"chosen K = {selection['k']} ({selection['method']})")
-    ax.set_xticks(ks)
+    if len(ks) <= 16:  # every K labelled while the labels fit side by side
+        ax.set_xticks(ks)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right")
+    # below the axes: inside, it covered the curves wherever they ran
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper center",
+              bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8, frameon=False)
     ax.set_title(title)
     _save(fig, path)
 
