@@ -17,7 +17,11 @@ configfile: Path(workflow.basedir) / "config.yaml"
 report: "report/workflow.rst"
 
 
-include: "rules/common.smk"
+include: "rules/config_validation.smk"
+include: "rules/paths.smk"
+include: "rules/input_functions.smk"
+include: "rules/targets.smk"
+include: "rules/stage_timing.smk"
 include: "rules/resources.smk"
 include: "rules/download.smk"
 include: "rules/prepare.smk"

@@ -1,5 +1,7 @@
 # Manifold learning (UMAP, Isomap) on a representation, and 2-D views for figures.
 
+from deepclust.reduce import reducer_threads
+
 
 rule reduce_embedding:
     input:
