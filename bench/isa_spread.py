@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from deepclust.machine import ONEDNN_VARIABLES, machine_info
-from deepclust.metrics import match_clusters_to_classes
-from deepclust.paths import FOLDERS
+from deepclust.evaluate.metrics import match_clusters_to_classes
+from deepclust.workflow.machine import ONEDNN_VARIABLES, machine_info
+from deepclust.workflow.paths import FOLDERS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""Fit the memory and wall-time model of deepclust/resources.py (MEASURED) from the benchmark
+"""Fit the memory and wall-time model of deepclust/workflow/resources.py (MEASURED) from the
+benchmark
 files of finished runs, and show how the committed table compares.
 
     .venv/bin/python bench/resource_peaks.py bench/work/results results ... \
@@ -9,7 +10,7 @@ files of finished runs, and show how the committed table compares.
 
 import argparse
 
-from deepclust.resources import MEASURED, Peak, collect_peaks, fit_peaks
+from deepclust.workflow.resources import MEASURED, Peak, collect_peaks, fit_peaks
 
 
 def main():

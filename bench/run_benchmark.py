@@ -21,17 +21,18 @@ import time
 from pathlib import Path
 
 import yaml
-
-from deepclust.bench import (
-    TRAINING_TO_MATMUL_FLOOR,
+from benchmark_results import (
     load_bench_config,
     machine_description,
     merge_results,
-    matmul_gflops,
     phase_config,
     phase_run,
     results_markdown,
     run_record,
+)
+from training_speed import (
+    TRAINING_TO_MATMUL_FLOOR,
+    matmul_gflops,
     share_of_matmul,
     text_recipe_epochs,
     training_profile,

@@ -1,18 +1,23 @@
 """deepclust: the library behind the deep-clustering Snakemake workflow.
 
-Every rule script is a thin wrapper: it reads ``snakemake.input/params/output``,
-calls one function from here and writes the result. The logic lives in these
-modules so that it can be unit-tested without Snakemake:
+Every rule script is a thin wrapper: it reads ``snakemake.input/params/output``, calls this
+library and writes the result, so the logic can be unit-tested without Snakemake. The
+subpackages follow the workflow's stages:
 
-- :mod:`deepclust.config`      config validation beyond the JSON schema, pipeline resolution
-- :mod:`deepclust.datasets`    loading and cleaning datasets
-- :mod:`deepclust.features`    scaling / vectorizing features
-- :mod:`deepclust.models`      autoencoders (Keras 3)
-- :mod:`deepclust.reduce`      manifold learning (UMAP, Isomap) and 2-D views
-- :mod:`deepclust.cluster`     clusterer adapters and the choice of K
-- :mod:`deepclust.metrics`     external and internal clustering metrics
-- :mod:`deepclust.plots`       figures
-- :mod:`deepclust.leaderboard` aggregation over seeds
+- :mod:`deepclust.data`       download, read, clean and vectorize datasets
+- :mod:`deepclust.encoders`   encoders (dense and convolutional autoencoders, contrastive)
+- :mod:`deepclust.reduce`     manifold learning (UMAP, Isomap, truncated SVD) and 2-D/3-D views
+- :mod:`deepclust.cluster`    clusterers (KMeans, GMM, DBSCAN, HDBSCAN, SOM, DEC, IDEC), K
+- :mod:`deepclust.evaluate`   metrics and the leaderboard
+- :mod:`deepclust.figures`    figures
+- :mod:`deepclust.explain`    what is in each cluster: top terms, profiles
+- :mod:`deepclust.workflow`   what only the workflow needs: config, paths, rules' logs,
+  resources, SLURM
+
+with a few modules every stage shares: :mod:`deepclust.features` (feature matrices and
+fitted models on disk), :mod:`deepclust.atomic` (complete-or-absent outputs),
+:mod:`deepclust.seeding`, :mod:`deepclust.errors`, :mod:`deepclust.registry` (config entries
+to estimators) and :mod:`deepclust.assign` (a fitted pipeline applied to new rows).
 """
 
 __version__ = "0.1.0"

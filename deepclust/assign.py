@@ -1,7 +1,7 @@
 """Cluster new data with a trained pipeline: ``python -m deepclust.assign``.
 
 A pipeline run of the workflow leaves its fitted models in the results folder
-(:data:`deepclust.paths.MODELS`): the vectorizer of the dataset, the
+(:data:`deepclust.workflow.paths.MODELS`): the vectorizer of the dataset, the
 autoencoder, the reducer (UMAP/Isomap), and the clusterer (KMeans/GMM, a
 nearest-point assigner for DBSCAN/HDBSCAN, or the DEC/IDEC model). New rows of
 the same dataset type go through exactly these steps:
@@ -31,10 +31,17 @@ import numpy as np
 import pandas as pd
 
 from deepclust.atomic import atomic_path
-from deepclust.config import NONE, ConfigError, encoder_kind, is_dec, load_config, pipeline
-from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
-from deepclust.paths import model_path
+from deepclust.cluster.clusterers import predict_clusters
+from deepclust.cluster.dec import load_dec, soft_assignments
+from deepclust.data.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
+from deepclust.data.tables import read_table
+from deepclust.data.vectorizers import apply_vectorizer
+from deepclust.encoders.training import embed, load_autoencoder
+from deepclust.features import load_fitted
+from deepclust.reduce.reducers import load_reducer, transform
 from deepclust.seeding import seed_everything
+from deepclust.workflow.config import NONE, ConfigError, encoder_kind, is_dec, load_config, pipeline
+from deepclust.workflow.paths import model_path
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +102,6 @@ def load_new_data(name: str, spec: dict, files: dict) -> Dataset:
     source = dict(spec["source"])
     if source["kind"] != "table":
         return load_dataset(name, dict(spec, source=source, labels="none"), files)
-    from deepclust.tables import read_table
-
     # New rows need no label: a label column (declared or named 'label') is left out, so
     # that no row is dropped for lacking one. Rows the table's cleaning drops anyway
     # (missing: drop) come back as unassigned: input_ids lists every row read.
@@ -119,8 +124,6 @@ def _check_width(features, expected: int | None, what: str) -> None:
 
 
 def vectorize_new(vectorizer, dataset: Dataset, modality: str):
-    from deepclust.vectorizers import apply_vectorizer
-
     data = dataset.data
     if modality == "tabular":  # columns the training table had (e.g. missing-value indicators)
         data = data.reindex(columns=list(vectorizer.feature_names_in_), fill_value=0)
@@ -135,8 +138,6 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
     """Cluster assignments of new rows by a trained pipeline: ``id, cluster, reason`` (DEC/IDEC:
     plus soft assignments ``q0..``), one row per input row in input order; a row that
     cannot be placed has the cluster :data:`UNASSIGNED` and a reason (see :func:`place`)."""
-    from deepclust.features import load_fitted
-
     if dataset not in config["datasets"]:
         raise ConfigError(f"dataset {dataset!r} is not in the config "
                           f"(defined: {', '.join(sorted(config['datasets']))})")
@@ -174,8 +175,6 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
     features = vectorize_new(load_fitted(paths["vectorizer"]), new, spec["modality"])
     log.info("%d new rows -> %d features", *features.shape)
     if "dec" in paths:
-        from deepclust.dec import load_dec, soft_assignments
-
         model = load_dec(paths["dec"])
         _check_width(features, model.input_shape[-1], "the DEC model")
         q = soft_assignments(model, features)
@@ -183,23 +182,17 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
                      pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])]))
     representation = features
     if encoder:
-        from deepclust.models import embed, load_autoencoder
-
         model = load_autoencoder(paths[encoder])
         _check_width(features, model.input_shape[-1], f"the {encoder.replace('_', ' ')}")
         representation = embed(model, features)
     if "reducer" in paths:
-        from deepclust.reduce import load_reducer, transform
-
         representation = transform(load_reducer(paths["reducer"]), representation)
-    from deepclust.cluster import predict_clusters
-
     return place(loaded, new, predict_clusters(load_fitted(paths["clusterer"]), representation))
 
 
 #: the cluster of a row that cannot be placed
 UNASSIGNED = "unassigned"
-#: why a row :func:`deepclust.datasets.clean` dropped cannot be placed, by the kind of rows
+#: why a row :func:`deepclust.data.datasets.clean` dropped cannot be placed, by the kind of rows
 UNPLACEABLE = {"matrix": "missing or infinite value", "text": "no text left after cleaning"}
 
 

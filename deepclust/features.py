@@ -2,29 +2,21 @@
 shapes read from the headers, fitted models saved with joblib.
 
 Importing this module does not import scikit-learn (the Snakefile and the figure jobs use
-it); fitting vectorizers and scalers is in :mod:`deepclust.vectorizers` and
-:mod:`deepclust.scaling`.
+it); fitting vectorizers and scalers is in :mod:`deepclust.data.vectorizers` and
+:mod:`deepclust.data.scaling`.
 """
 
 from __future__ import annotations
 
 import logging
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 
 from deepclust.atomic import atomic_path, load_model_file
 
 log = logging.getLogger(__name__)
-
-
-def __getattr__(name):
-    """Vectorizers pickled before the scaler moved to :mod:`deepclust.scaling` name it here."""
-    if name == "GlobalMinMaxScaler":
-        from deepclust.scaling import GlobalMinMaxScaler
-
-        return GlobalMinMaxScaler
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_sparse(features) -> bool:
@@ -87,7 +79,6 @@ def load_matrix(path):
 
 def save_fitted(model, path) -> None:
     """Save a fitted model (vectorizer, reducer, clusterer) to one file (joblib), atomically."""
-    import joblib
 
     with atomic_path(path) as tmp:
         joblib.dump(model, tmp)
@@ -95,6 +86,5 @@ def save_fitted(model, path) -> None:
 
 def load_fitted(path):
     """A model saved by :func:`save_fitted`."""
-    import joblib
 
     return load_model_file(path, joblib.load)

@@ -18,6 +18,7 @@ def seed_everything(seed: int, tensorflow: bool = False, threads: int | None = N
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     if tensorflow:
+        # TensorFlow only for the jobs that train (seconds to import)
         import keras
         import tensorflow as tf
 

@@ -1,14 +1,17 @@
 """MkDocs hooks: generated tables filled into the pages, and the lab notebook added as a page.
 
-The tables come from ``deepclust.docgen`` (the config schema and ``bench/results.json``), so a
+The tables come from ``docs/docgen.py`` (the config schema and ``bench/results.json``), so a
 page never holds a copy of a measured number.
 """
 
+import sys
 from pathlib import Path
 
 from mkdocs.structure.files import File
 
-from deepclust.docgen import fill
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docgen.py sits beside this file
+
+from docgen import fill  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "bench" / "NOTES.md"
 

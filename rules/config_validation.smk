@@ -13,8 +13,12 @@ from snakemake.utils import validate
 # workflow sets (so no envvars directive: the user provides nothing).
 os.environ.update(DEEPCLUST_WORKFLOW_DIR=workflow.basedir)
 
-from deepclust.config import ConfigError, check_config, describe_validation_error
-from deepclust.sources import raw_files
+from deepclust.workflow.config import (
+    ConfigError,
+    check_config,
+    describe_validation_error,
+)
+from deepclust.data.sources import raw_files
 
 try:
     validate(config, "../schemas/config.schema.yaml")

@@ -3,7 +3,7 @@
 # and verified is not fetched again (update(): a rerun keeps it). The user's own local files
 # have no job: the prepare rule reads them where they are.
 
-from deepclust.sources import RECORD_SUFFIX
+from deepclust.data.sources import RECORD_SUFFIX
 
 
 rule download:

@@ -1,5 +1,5 @@
 # What is in each cluster: top terms and nearest documents of text clusterings, example
-# image grids of image clusterings (deepclust/terms.py, deepclust/examples.py).
+# image grids of image clusterings (deepclust/explain/terms.py, deepclust/figures/examples.py).
 
 JOB_KEYS.update(
     {

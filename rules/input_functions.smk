@@ -5,12 +5,19 @@ import os
 
 from snakemake.exceptions import WorkflowError
 
-from deepclust.cluster import needs_k
-from deepclust.config import NONE, dec_start, encoder_kind, is_dec, is_som, pipeline
-from deepclust.datasets import text_cleaning
-from deepclust.download import DownloadError
-from deepclust.sources import file_url_path, prepare_inputs
-from deepclust.vectorizers import TEXT_VECTORIZER_KEYS
+from deepclust.cluster.choose_k import needs_k
+from deepclust.workflow.config import (
+    NONE,
+    dec_start,
+    encoder_kind,
+    is_dec,
+    is_som,
+    pipeline,
+)
+from deepclust.data.datasets import text_cleaning
+from deepclust.data.download import DownloadError
+from deepclust.data.sources import file_url_path, prepare_inputs
+from deepclust.data.text import TEXT_VECTORIZER_KEYS
 
 
 def representation(dataset, encoder, reducer, seed):

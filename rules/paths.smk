@@ -4,19 +4,31 @@
 
 import re
 
-from deepclust.config import AUTOENCODER_KINDS, NONE, encoder_kind, is_dec, is_som
-from deepclust.paths import FOLDERS, MODELS, RUN, SEEDED_ENCODER, SEEDED_REDUCTION
+from deepclust.workflow.config import (
+    AUTOENCODER_KINDS,
+    NONE,
+    encoder_kind,
+    is_dec,
+    is_som,
+)
+from deepclust.workflow.paths import (
+    FOLDERS,
+    MODELS,
+    RUN,
+    SEEDED_ENCODER,
+    SEEDED_REDUCTION,
+)
 
 RESULTS = "results"
 DOWNLOADS = config["downloads"]
 
-# The model file each training rule writes (deepclust/paths.py MODELS).
+# The model file each training rule writes (deepclust/workflow/paths.py MODELS).
 MODEL_FILES = {
     "train_autoencoder": MODELS["autoencoder"][1],
     "train_contrastive_encoder": MODELS["contrastive_encoder"][1],
 }
 
-# Where each rule's output, log and benchmark files go (templates: deepclust/paths.py).
+# Where each rule's output, log and benchmark files go (templates: deepclust/workflow/paths.py).
 PATHS = {name: f"{RESULTS}/{folder}" for name, folder in FOLDERS.items()}
 JOB_KEYS = {
     "download": "{dataset}/{file}",

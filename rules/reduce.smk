@@ -1,6 +1,6 @@
 # Manifold learning (UMAP, Isomap) on a representation, and 2-D views for figures.
 
-from deepclust.reduce import reducer_threads
+from deepclust.workflow.resources import reducer_threads
 
 
 rule reduce_embedding:

@@ -1,13 +1,18 @@
 # What each job asks of a cluster. Every rule declares `threads` (sbatch --cpus-per-task),
 # `mem_mb` and `runtime` from the peaks measured in the benchmark files, scaled by the
-# dataset's size (deepclust/resources.py), and a GPU when its encoder says `gpu: true`.
+# dataset's size (deepclust/workflow/resources.py), and a GPU when its encoder says `gpu: true`.
 # Before submitting, a SLURM run checks that every job fits some node (see `onstart` below).
 
 import os
 import sys
 
-from deepclust.resources import dense_mb, memory_mb, runtime_min
-from deepclust.slurm import ClusterQueryError, Request, check_requests, query_cluster
+from deepclust.workflow.resources import dense_mb, memory_mb, runtime_min
+from deepclust.workflow.slurm import (
+    ClusterQueryError,
+    Request,
+    check_requests,
+    query_cluster,
+)
 
 # Partition and account for every SLURM job, when set in the environment (or pass
 # `--default-resources slurm_partition=... slurm_account=...` on the command line).

@@ -1,4 +1,4 @@
-# Self-organising map figures (deepclust/som.py, deepclust/som_figures.py): the U-matrix with
+# Self-organising map figures (deepclust/cluster/som.py, deepclust/figures/som_figures.py): the U-matrix with
 # each node's majority class or cluster, and the hit map. The SOM itself is fitted by the
 # cluster rule like any other scikit-learn clusterer (clusterer.joblib).
 

@@ -1,7 +1,7 @@
 # The benchmark files that time each stage of a run (and of its figures), which the
 # leaderboard reads to report where a run's wall time goes.
 
-from deepclust.config import NONE, dec_start, is_dec, pipeline
+from deepclust.workflow.config import NONE, dec_start, is_dec, pipeline
 
 
 def stage_benchmarks(dataset, pipeline_name, seed, figures=True):

@@ -1,7 +1,7 @@
 # The files `rule all` asks for (final_targets), from every run of the config, and the
 # registries to which each rules file adds the figures and tables its rules make.
 
-from deepclust.config import NONE, has_labels, is_dec, pipeline
+from deepclust.workflow.config import NONE, has_labels, is_dec, pipeline
 
 
 def runs():

@@ -1,5 +1,5 @@
 # 3-D views of a representation (scatter + rotating GIF) and views coloured by the columns of
-# a table (datasets.X.color_by). Library: deepclust/views.py.
+# a table (datasets.X.color_by). Library: deepclust/figures/views.py.
 
 
 include: "views_common.smk"

@@ -52,7 +52,7 @@ def view3d_of_run(wildcards):
 
 def view3d_axes(wildcards):
     chain = _run_chain(wildcards)
-    from deepclust.views import axis_names
+    from deepclust.figures.axes import axis_names
 
     return axis_names(
         view3d_method(chain.encoder, chain.reducer),

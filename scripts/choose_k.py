@@ -2,11 +2,11 @@
 
 import json
 
-from deepclust.cluster import choose_k
-from deepclust.plots import plot_elbow
+from deepclust.cluster.choose_k import choose_k
 from deepclust.features import load_matrix
-from deepclust.rule import logged
+from deepclust.figures.plots import plot_elbow
 from deepclust.seeding import seed_everything
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)

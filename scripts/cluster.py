@@ -1,10 +1,11 @@
 """Cluster a representation; write one cluster label per row id (-1 = noise)."""
 
-from deepclust.cluster import fit_predict, predictor, resolve_k
+from deepclust.cluster.choose_k import resolve_k
+from deepclust.cluster.clusterers import fit_predict, predictor
+from deepclust.data.datasets import read_rows
 from deepclust.features import load_matrix, save_fitted
-from deepclust.datasets import read_rows
-from deepclust.rule import logged
 from deepclust.seeding import seed_everything
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed = snakemake.params.seed
@@ -15,5 +16,4 @@ with logged(snakemake):
     features = load_matrix(snakemake.input.features)
     estimator, labels = fit_predict(features, snakemake.params.settings, k, seed)
     rows[["id"]].assign(cluster=labels).to_csv(snakemake.output.clusters, index=False)
-    save_fitted(predictor(estimator, features, labels, snakemake.params.settings),
-                   snakemake.output.clusterer)
+    save_fitted(predictor(estimator, features, labels), snakemake.output.clusterer)

@@ -4,11 +4,11 @@ model, its embedding, the training history and its figure."""
 import pandas as pd
 
 from deepclust.atomic import atomic_path
-from deepclust.cluster import check_k, read_start_clusters, resolve_k
-from deepclust.datasets import read_image_shape, read_labels, read_rows
+from deepclust.cluster.choose_k import check_k, resolve_k
+from deepclust.data.datasets import read_image_shape, read_labels, read_rows
 from deepclust.features import load_matrix, save_array
-from deepclust.rule import logged
 from deepclust.seeding import seed_everything
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed = snakemake.params.seed
@@ -17,14 +17,14 @@ with logged(snakemake):
     k = resolve_k(snakemake.params.k, settings, rows, snakemake.input.get("k"))
     check_k(k, len(rows))
     seed_everything(seed, tensorflow=True, threads=snakemake.threads)
-    from deepclust.dec import DEC
-    from deepclust.models import load_autoencoder
-    from deepclust.plots import plot_dec_progress
+    from deepclust.cluster.dec import make_deep_clusterer, read_start_clusters
+    from deepclust.encoders.training import load_autoencoder
+    from deepclust.figures.plots import plot_dec_progress
 
     features = load_matrix(snakemake.input.vectorized)
     start = read_start_clusters(snakemake.input.start, rows, settings["init_from"]) \
         if snakemake.input.start else None
-    dec = DEC.from_settings(
+    dec = make_deep_clusterer(
         settings, k, seed, encoder=load_autoencoder(snakemake.input.autoencoder),
         init="kmeans" if start is None else start,
         image_shape=read_image_shape(snakemake.input.meta),

@@ -4,10 +4,10 @@ import json
 
 import pandas as pd
 
-from deepclust.datasets import read_prepared
+from deepclust.data.datasets import read_prepared
+from deepclust.explain.terms import explain_text, term_counts
 from deepclust.features import load_fitted, load_matrix
-from deepclust.rule import logged
-from deepclust.terms import explain_text, term_counts
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

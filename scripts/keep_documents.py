@@ -3,11 +3,11 @@
 
 import pandas as pd
 
-from deepclust.datasets import load_dataset
+from deepclust.data.datasets import load_dataset
+from deepclust.data.sources import verified_files
+from deepclust.explain.terms import align_documents
 from deepclust.features import save_fitted
-from deepclust.rule import logged
-from deepclust.sources import verified_files
-from deepclust.terms import align_documents
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     name = snakemake.wildcards.dataset

@@ -3,8 +3,8 @@ and every run's scores, stage times and peak memory as JSON."""
 
 import json
 
-from deepclust.leaderboard import aggregate, load_run, to_markdown
-from deepclust.rule import logged
+from deepclust.evaluate.leaderboard import aggregate, load_run, to_markdown
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     runs = [load_run(metrics, stages) for metrics, stages in snakemake.params.runs.items()]

@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from deepclust.datasets import read_labels
-from deepclust.rule import logged
-from deepclust.views import plot_3d, rotating_gif
+from deepclust.data.datasets import read_labels
+from deepclust.figures.views import plot_3d, rotating_gif
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

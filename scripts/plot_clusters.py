@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from deepclust.datasets import read_labels
-from deepclust.plots import plot_clusters
-from deepclust.reduce import view_method
-from deepclust.rule import logged
+from deepclust.data.datasets import read_labels
+from deepclust.figures.plots import plot_clusters
+from deepclust.reduce.views import view_method
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

@@ -4,10 +4,10 @@ import json
 
 import pandas as pd
 
-from deepclust.datasets import read_labels
-from deepclust.metrics import cluster_accuracy, confusion_table
-from deepclust.plots import plot_confusion_matrix
-from deepclust.rule import logged
+from deepclust.data.datasets import read_labels
+from deepclust.evaluate.metrics import cluster_accuracy, confusion_table
+from deepclust.figures.plots import plot_confusion_matrix
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

@@ -5,10 +5,10 @@ import json
 
 import pandas as pd
 
-from deepclust.datasets import read_image_shape, read_labels, read_prepared
-from deepclust.examples import plot_examples
+from deepclust.data.datasets import read_image_shape, read_labels, read_prepared
 from deepclust.features import load_matrix
-from deepclust.rule import logged
+from deepclust.figures.examples import plot_examples
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from deepclust.datasets import read_prepared
-from deepclust.reduce import view_method
-from deepclust.rule import logged
-from deepclust.views import plot_feature_views
+from deepclust.data.datasets import read_prepared
+from deepclust.figures.views import plot_feature_views
+from deepclust.reduce.views import view_method
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

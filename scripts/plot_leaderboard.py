@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from deepclust.leaderboard_plot import plot_leaderboard, write_leaderboard_html
-from deepclust.rule import logged
+from deepclust.figures.leaderboard_plot import plot_leaderboard, write_leaderboard_html
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     source = snakemake.input.csv

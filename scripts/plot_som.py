@@ -2,10 +2,10 @@
 
 import json
 
-from deepclust.datasets import read_labels
+from deepclust.data.datasets import read_labels
 from deepclust.features import load_fitted
-from deepclust.rule import logged
-from deepclust.som_figures import plot_hit_map, plot_umatrix
+from deepclust.figures.som_figures import plot_hit_map, plot_umatrix
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

@@ -1,8 +1,8 @@
 """Load a dataset from its (downloaded) files, clean it, write rows, ids/labels and metadata."""
 
-from deepclust.datasets import check_k_fits, clean, load_dataset, write_prepared
-from deepclust.rule import logged
-from deepclust.sources import verified_files
+from deepclust.data.datasets import check_k_fits, clean, load_dataset, write_prepared
+from deepclust.data.sources import verified_files
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     name = snakemake.wildcards.dataset

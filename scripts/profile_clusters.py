@@ -4,9 +4,9 @@ import json
 
 import pandas as pd
 
-from deepclust.datasets import read_prepared, read_rows
-from deepclust.profiles import ProfileError, cluster_profiles, plot_profiles, write_profiles
-from deepclust.rule import logged
+from deepclust.data.datasets import read_prepared, read_rows
+from deepclust.explain.profiles import ProfileError, cluster_profiles, plot_profiles, write_profiles
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     w = snakemake.wildcards

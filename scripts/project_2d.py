@@ -1,9 +1,9 @@
 """A 2-D view of a representation, for the cluster figures."""
 
-from deepclust.reduce import view_2d
 from deepclust.features import load_matrix, save_array
-from deepclust.rule import logged
+from deepclust.reduce.views import view_2d
 from deepclust.seeding import seed_everything
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)

@@ -1,9 +1,9 @@
 """A 3-D view of a representation (itself when 3-dimensional, else PCA/UMAP to 3-D)."""
 
 from deepclust.features import load_matrix, save_array
-from deepclust.rule import logged
+from deepclust.reduce.views import view_3d
 from deepclust.seeding import seed_everything
-from deepclust.views import view_3d
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)

@@ -1,9 +1,9 @@
 """Manifold learning (UMAP or Isomap) on a representation; keep the fitted reducer for new data."""
 
 from deepclust.features import load_matrix, save_array, save_fitted
-from deepclust.reduce import reduce
-from deepclust.rule import logged
+from deepclust.reduce.reducers import reduce
 from deepclust.seeding import seed_everything
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed_everything(snakemake.params.seed)

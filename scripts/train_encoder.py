@@ -6,12 +6,11 @@ import json
 import numpy as np
 import pandas as pd
 
-from deepclust.atomic import atomic_path
-from deepclust.devices import select_device
+from deepclust.encoders.devices import select_device
 from deepclust.features import load_matrix
-from deepclust.machine import machine_info
-from deepclust.rule import logged
 from deepclust.seeding import seed_everything
+from deepclust.workflow.machine import machine_info
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     seed = snakemake.params.seed
@@ -20,15 +19,15 @@ with logged(snakemake):
     device = select_device(settings.get("gpu", False),
                            f"encoders.{snakemake.wildcards.encoder}")
     print(f"training on: {device}")
-    from deepclust.models import LOSS_NAMES, train_encoder
-    from deepclust.plots import plot_loss_curve
+    from deepclust.encoders.estimators import make_encoder
+    from deepclust.figures.plots import plot_loss_curve
 
     with open(snakemake.input.meta) as fh:
         meta = json.load(fh)
-    model, history, throughput = train_encoder(load_matrix(snakemake.input.features), settings,
-                                               seed, meta.get("image_shape"), meta["modality"])
-    with atomic_path(snakemake.output.model) as tmp:
-        model.save(tmp)
+    encoder = make_encoder(settings, seed, meta.get("image_shape"), meta["modality"],
+                           snakemake.threads).fit(load_matrix(snakemake.input.features))
+    history, throughput = encoder.history_, encoder.throughput_
+    encoder.save(snakemake.output.model)
     with open(snakemake.output.throughput, "w") as fh:
         json.dump(dict(throughput, seed=seed, threads=snakemake.threads, device=device,
                        machine=machine_info()),
@@ -40,4 +39,4 @@ with logged(snakemake):
     trained_as = ", ".join(filter(None, (settings["kind"], throughput.get("precision"))))
     plot_loss_curve(history, snakemake.output.figure,
                     f"Encoder '{w.encoder}' ({trained_as})\non {w.dataset}, seed {seed}",
-                    ylabel=LOSS_NAMES.get(settings["kind"], "reconstruction loss"))
+                    ylabel=encoder.loss_name)

@@ -2,10 +2,10 @@
 
 import json
 
-from deepclust.datasets import read_prepared
+from deepclust.data.datasets import read_prepared
+from deepclust.data.vectorizers import vectorize
 from deepclust.features import save_fitted, save_matrix
-from deepclust.vectorizers import vectorize
-from deepclust.rule import logged
+from deepclust.workflow.rule import logged
 
 with logged(snakemake):
     meta = json.loads(open(snakemake.input.meta).read())

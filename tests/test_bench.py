@@ -5,10 +5,18 @@ import math
 from pathlib import Path
 
 import pytest
-
-from deepclust.bench import (RUN_KEYS, deep_merge, load_bench_config, machine_description,
-                             merge_results, phase_config, phase_run, results_markdown, run_record,
-                             summarize)
+from benchmark_results import (
+    RUN_KEYS,
+    deep_merge,
+    load_bench_config,
+    machine_description,
+    merge_results,
+    phase_config,
+    phase_run,
+    results_markdown,
+    run_record,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,7 +187,7 @@ def test_results_markdown_shows_unlabelled_runs_with_dashes_and_their_silhouette
 def test_interleaved_ratio_alternates_and_ignores_one_slow_spell():
     """The speed check of `make bench`: reference and measure alternate, and the median pair
     ratio is kept, so a spell when another job slows one pair does not move the result."""
-    from deepclust.bench import interleaved_ratio
+    from training_speed import interleaved_ratio
 
     calls = []
     speeds = iter([100, 60, 100, 20, 100, 62, 100, 58, 100, 61])  # pair 2: a slow spell
@@ -215,7 +223,7 @@ def test_results_put_each_dataset_beside_its_published_numbers():
 
 @pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
 def test_training_profile_times_each_part_of_an_epoch_and_renders(precision):
-    from deepclust.bench import training_profile
+    from training_speed import training_profile
 
     profile = training_profile(threads=1, rows=512, n_features=64, hidden_units=(32,),
                                embedding_dim=4, batch_size=64, epochs=2, image_shape=(8, 8),
@@ -250,7 +258,7 @@ def test_results_of_text_phases_alone_have_no_training_line():
 def test_a_training_is_held_to_its_threads_share_of_the_matrix_multiply():
     """`make bench` trains one seed per core: a 1-thread training on 2 cores is compared
     with half the 2-thread multiply, a 2-thread one with all of it."""
-    from deepclust.bench import share_of_matmul
+    from training_speed import share_of_matmul
 
     assert share_of_matmul({"gflops": 80.0, "threads": 1}, 200.0, cores=2) == pytest.approx(0.8)
     assert share_of_matmul({"gflops": 80.0, "threads": 2}, 200.0, cores=2) == pytest.approx(0.4)
@@ -262,7 +270,7 @@ def test_side_by_side_trainings_run_in_their_own_processes_and_add_up(monkeypatc
     on its own threads; a failing process is an error, not a zero."""
     import subprocess
 
-    from deepclust import bench
+    import training_speed as bench
 
     commands = []
 

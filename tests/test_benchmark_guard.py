@@ -7,10 +7,9 @@ machine."""
 import json
 
 import pytest
-
+from benchmark_results import load_bench_config, phase_config
 from conftest import ROOT, run_workflow
 from dataserver import DATA
-from deepclust.bench import load_bench_config, phase_config
 
 pytestmark = pytest.mark.workflow
 

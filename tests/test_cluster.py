@@ -3,8 +3,9 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from deepclust.cluster import choose_k, elbow_index, fit_predict, make_clusterer, resolve_k
-from deepclust.metrics import cluster_accuracy
+from deepclust.cluster.choose_k import choose_k, elbow_index, resolve_k
+from deepclust.cluster.clusterers import fit_predict, make_clusterer
+from deepclust.evaluate.metrics import cluster_accuracy
 
 DEFAULTS = {
     "kmeans": {"kind": "kmeans", "n_init": 5, "max_iter": 300},
@@ -100,13 +101,13 @@ def test_adapters_accept_sparse_bag_of_words(blobs, kind):
 @pytest.mark.parametrize("kind", sorted(DEFAULTS))
 def test_saved_predictor_reproduces_training_labels_and_labels_new_points(blobs, kind,
                                                                            tmp_path):
-    from deepclust.cluster import predictor
+    from deepclust.cluster.clusterers import predictor
     from deepclust.features import load_fitted, save_fitted
 
     X, y = blobs
     estimator, labels = fit_predict(X, DEFAULTS[kind], k=4 if kind in ("kmeans", "gmm") else None,
                                     seed=0)
-    save_fitted(predictor(estimator, X, labels, DEFAULTS[kind]), tmp_path / "c.joblib")
+    save_fitted(predictor(estimator, X, labels), tmp_path / "c.joblib")
     loaded = load_fitted(tmp_path / "c.joblib")
     clustered = labels >= 0
     np.testing.assert_array_equal(loaded.predict(X)[clustered], labels[clustered])
@@ -124,7 +125,7 @@ def test_spherical_kmeans_clusters_by_direction_not_length():
     KMeans splits them by length; normalize: true groups them by direction."""
     import scipy.sparse as sp
 
-    from deepclust.cluster import predict_clusters
+    from deepclust.cluster.clusterers import predict_clusters
 
     rng = np.random.default_rng(0)
     topics = np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.1], [0.1, 0.0, 1.0]])

@@ -7,11 +7,10 @@ import sys
 
 import pytest
 import yaml
+from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
 from snakemake.utils import validate
 
-from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
-from deepclust.config import ConfigError, check_config, deep_merge
-
+from deepclust.workflow.config import ConfigError, check_config, deep_merge
 
 #: the workflow's own config.yaml, the base every --configfile is merged over
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())

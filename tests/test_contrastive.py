@@ -8,9 +8,10 @@ from deepclust.seeding import seed_everything
 
 seed_everything(0, tensorflow=True, threads=1)
 
-from deepclust import models  # noqa: E402
-from deepclust.contrastive import DEFAULTS, build_contrastive_encoder, \
-    make_view_augmenter, nt_xent_loss, train_contrastive_encoder  # noqa: E402
+from deepclust.encoders import training as models  # noqa: E402
+from deepclust.encoders.contrastive import DEFAULTS, build_contrastive_encoder, nt_xent_loss, \
+    train_contrastive_encoder  # noqa: E402
+from deepclust.encoders.contrastive_views import make_view_augmenter  # noqa: E402
 
 
 def _unit(v):
@@ -176,12 +177,11 @@ def test_tabular_and_sparse_text_training():
 def test_config_schema_gives_the_library_defaults():
     """A `kind: contrastive` entry filled in by the config schema trains as DEFAULTS says."""
     import yaml
-
     from conftest import ROOT
 
     schema = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())
     properties = schema["$defs"]["contrastive_encoder"]["properties"]
-    # `gpu` chooses the device and the SLURM request (rules, deepclust/devices.py), not how
+    # `gpu` chooses the device and the SLURM request (rules, deepclust/encoders/devices.py), not how
     # the library trains
     properties = {key: spec for key, spec in properties.items() if key != "gpu"}
     from_schema = {key: spec["default"] for key, spec in properties.items()

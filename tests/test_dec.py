@@ -1,9 +1,17 @@
 import numpy as np
 import pytest
 
-from deepclust.dec import DEC, IDEC, ClusteringLayer, label_change, load_dec, \
-    soft_assignments, target_distribution
-from deepclust.models import train_autoencoder
+from deepclust.cluster.dec import (
+    DEC,
+    IDEC,
+    ClusteringLayer,
+    label_change,
+    load_dec,
+    make_deep_clusterer,
+    soft_assignments,
+    target_distribution,
+)
+from deepclust.encoders.autoencoder import train_autoencoder
 from deepclust.seeding import seed_everything
 
 AE = {"kind": "dense_autoencoder", "hidden_units": [16], "embedding_dim": 3,
@@ -115,15 +123,15 @@ def test_k_larger_than_the_number_of_rows_fails_before_training(blobs_and_autoen
         DEC(50, encoder=autoencoder).fit(x[:30])
 
 
-def test_from_settings_reads_the_config_entry():
+def test_the_registry_makes_dec_and_idec_from_their_config_entries():
     entry = {"kind": "idec", "alpha": 2.0, "n_init": 20, "update_interval": 140, "tol": 0.001,
              "maxiter": 100, "batch_size": 256, "optimizer": "sgd", "learning_rate": 0.01,
              "momentum": 0.9, "gamma": 0.5}
-    idec = DEC.from_settings(entry, 10, seed=3)
+    idec = make_deep_clusterer(entry, 10, seed=3)
     assert isinstance(idec, IDEC)
     assert (idec.n_clusters, idec.alpha, idec.gamma, idec.random_state, idec.method) == \
         (10, 2.0, 0.5, 3, "IDEC")
-    dec = DEC.from_settings(dict(entry, kind="dec"), 10, seed=3)
+    dec = make_deep_clusterer(dict(entry, kind="dec"), 10, seed=3)
     assert type(dec) is DEC and dec.gamma == 0.0 and "gamma" not in dec.get_params()
 
 
@@ -151,14 +159,14 @@ def test_dec_on_augmented_images_is_seeded_and_trains_on_transformed_batches(
     settings = {"kind": "dec", "alpha": 1.0, "n_init": 5, "update_interval": 5, "tol": 0.0,
                 "maxiter": 15, "batch_size": 64, "optimizer": "sgd", "learning_rate": 0.01,
                 "momentum": 0.9, "augment_images": augment}
-    assert DEC.from_settings(settings, 3, seed=4).augment_images == augment
+    assert make_deep_clusterer(settings, 3, seed=4).augment_images == augment
 
 
 def test_dec_starts_from_given_clusters_mean_embeddings(blobs_and_autoencoder):
     """init_from: another pipeline's clusters give the centres (their mean embeddings), not
     KMeans; their count must be K."""
-    from deepclust.metrics import cluster_accuracy
-    from deepclust.models import embed
+    from deepclust.encoders.training import embed
+    from deepclust.evaluate.metrics import cluster_accuracy
 
     x, y, autoencoder = blobs_and_autoencoder
     start = (y + 1) * 10  # the true classes under other names
@@ -178,7 +186,7 @@ def test_dec_starts_from_given_clusters_mean_embeddings(blobs_and_autoencoder):
 def test_start_clusters_must_be_this_datasets_rows_without_noise(tmp_path):
     import pandas as pd
 
-    from deepclust.cluster import read_start_clusters
+    from deepclust.cluster.dec import read_start_clusters
 
     rows = pd.DataFrame({"id": [0, 1, 2]})
     path = tmp_path / "clusters.csv"

@@ -1,6 +1,6 @@
 """DEC's progress figure: a run that changed no label at all still reads right."""
 
-from deepclust import plots
+from deepclust.figures import plots
 
 
 def _figure(history, monkeypatch, tmp_path):

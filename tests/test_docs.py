@@ -5,10 +5,9 @@ import re
 import subprocess
 import sys
 
+import docgen
 import yaml
-
 from conftest import ROOT
-from deepclust import docgen
 
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
@@ -38,7 +37,7 @@ def test_readme_fits_on_two_screens():
 def test_readme_results_table_is_generated_from_bench_results():
     text = README.read_text()
     assert docgen.readme_with_table(text) == text, \
-        "README.md's results table is stale: run python -m deepclust.docgen --readme"
+        "README.md's results table is stale: run python docs/docgen.py --readme"
     table = text[text.index(docgen.README_START):text.index(docgen.README_END)]
     assert "`dec_long300` 0.984 ± 0.000" in table  # read from bench/results.json
 

@@ -24,7 +24,6 @@ import subprocess
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, planned_jobs
 from docs_pages import DOCS, blocks, commands, named_files, option, runnable
 from example_files import write_example_files

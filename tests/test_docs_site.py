@@ -10,7 +10,6 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import ROOT
 from test_report_browser import ARGS, _chromium
 

@@ -1,4 +1,4 @@
-"""deepclust.download.fetch against the real MNIST files, served over HTTP on 127.0.0.1.
+"""deepclust.data.download.fetch against the real MNIST files, served over HTTP on 127.0.0.1.
 
 The files are read from ../shared/data (see its README.md), never copied into
 the repository; the destinations are in pytest's tmp_path.
@@ -15,10 +15,10 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from dataserver import DATA, Server
-from deepclust import download
-from deepclust.download import DownloadError, fetch, sha256_of
+
+from deepclust.data import download
+from deepclust.data.download import DownloadError, fetch, sha256_of
 
 LABELS = "mnist/t10k-labels-idx1-ubyte.gz"
 LABELS_SHA = "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c"
@@ -101,7 +101,7 @@ def test_second_fetch_uses_the_cache_without_a_request(server, tmp_path, caplog)
     mtime = dest.stat().st_mtime_ns
     assert server.requests(LABELS) == 1
 
-    with caplog.at_level(logging.INFO, logger="deepclust.download"):
+    with caplog.at_level(logging.INFO, logger="deepclust.data.download"):
         assert fetch(server.url(LABELS), dest, LABELS_SHA) == dest
         assert fetch(server.url(LABELS), dest) == dest  # no checksum: existence suffices
 
@@ -151,7 +151,7 @@ def test_transient_503_is_retried_until_success(server, tmp_path, caplog):
     server.fail_first(LABELS, 503, 503)
     dest = tmp_path / "labels.gz"
 
-    with caplog.at_level(logging.INFO, logger="deepclust.download"):
+    with caplog.at_level(logging.INFO, logger="deepclust.data.download"):
         fetch(server.url(LABELS), dest, LABELS_SHA, backoff=0)
 
     assert server.requests(LABELS) == 3
@@ -260,10 +260,10 @@ def test_invalid_checksum_and_scheme_are_rejected(tmp_path):
 
 
 def test_progress_is_logged(server, tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="deepclust.download"):
+    with caplog.at_level(logging.INFO, logger="deepclust.data.download"):
         fetch(server.url(IMAGES), tmp_path / "images.gz", IMAGES_SHA, chunk_size=64 * 1024)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "deepclust.download"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "deepclust.data.download"]
     url = server.url(IMAGES)
     assert lines[0] == f"downloading {url} (1.6 MB)"  # Content-Length was sent
     progress = [line for line in lines if line.startswith(f"{url}: ") and "MB/s" in line]
@@ -275,7 +275,7 @@ def test_progress_is_logged(server, tmp_path, caplog):
 
 
 def test_interrupt_midway_leaves_nothing(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.download")  # so progress records exist
+    caplog.set_level(logging.INFO, logger="deepclust.data.download")  # so progress records exist
     out = tmp_path / "out"
     seen_part = []
 
@@ -286,7 +286,7 @@ def test_interrupt_midway_leaves_nothing(tmp_path, caplog):
                 raise KeyboardInterrupt
             return True
 
-    logger = logging.getLogger("deepclust.download")
+    logger = logging.getLogger("deepclust.data.download")
     interrupter = InterruptOnProgress()
     logger.addFilter(interrupter)
     try:

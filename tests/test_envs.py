@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, SNAKEFILE
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from conftest import ROOT, SNAKEFILE
 
 
 def _pins(lines):
@@ -67,7 +66,8 @@ LIBRARY = "deepclust"
 # imports it only in helpers for the Snakefile and the command line (config.load_config).
 RUNTIME = {"snakemake"}
 # Snakemake runs envs/NAME.post-deploy.sh after creating the env from envs/NAME.yaml; ours
-# installs the library from the workflow folder that rules/common.smk puts in this variable.
+# installs the library from the workflow folder that rules/config_validation.smk puts in this
+# variable.
 WORKFLOW_DIR_VARIABLE = "DEEPCLUST_WORKFLOW_DIR"
 # Imports behind a switch, counted where the switch is thrown instead: seed_everything imports
 # TensorFlow and Keras only when called with tensorflow=True, which only the TensorFlow rules'
@@ -264,7 +264,7 @@ def test_every_env_installs_the_library_from_the_workflow_folder():
     for env_file in sorted((ROOT / "envs").glob("*.yaml")):
         assert installs_library(env_file), \
             f"{env_file.name}: no {env_file.stem}.post-deploy.sh installing {LIBRARY}"
-    common = (ROOT / "rules/common.smk").read_text()
+    common = (ROOT / "rules/config_validation.smk").read_text()
     assert f"os.environ.update({WORKFLOW_DIR_VARIABLE}=workflow.basedir)" in common
     assert "sys.path" not in common and not (ROOT / "scripts" / LIBRARY).exists()
 

@@ -3,18 +3,24 @@ schema's, they follow scikit-learn's conventions, and DEC runs on an array witho
 workflow."""
 
 import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import yaml
+from conftest import ROOT
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
 
-from conftest import ROOT
-from deepclust.dec import DEC, IDEC
-from deepclust.encoders import ContrastiveEncoder, ConvAutoencoder, DenseAutoencoder
-from deepclust.metrics import cluster_accuracy
-from deepclust.som import SOMClusterer
+from deepclust.cluster.clusterers import CLUSTERERS
+from deepclust.cluster.dec import DEC, DEEP_CLUSTERERS, IDEC
+from deepclust.cluster.kmeans import KMeans
+from deepclust.cluster.som import SOMClusterer
+from deepclust.encoders.estimators import ENCODERS, ContrastiveEncoder, ConvAutoencoder, \
+    DenseAutoencoder
+from deepclust.evaluate.metrics import cluster_accuracy
+from deepclust.reduce.reducers import REDUCERS, UMAP, TruncatedSVD
 
 SCHEMA = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())
 #: estimator -> (schema definition, kind, config keys that are no parameter of it, and why)
@@ -30,7 +36,16 @@ ESTIMATORS = {
     ContrastiveEncoder: ("encoder", "contrastive", {"gpu": "where the workflow's job runs"}),
     SOMClusterer: ("clusterer", "som", {"random_seed": "the workflow's seed, random_state",
                                         "n_clusters": "the dataset's k unless set"}),
+    KMeans: ("clusterer", "kmeans", {"n_clusters": "the dataset's k"}),
+    UMAP: ("reducer", "umap", {}),
+    TruncatedSVD: ("reducer", "svd", {}),
 }
+#: each stage's registries and the schema definition of its config entries
+REGISTRIES = {"clusterer": {**CLUSTERERS, **DEEP_CLUSTERERS}, "reducer": REDUCERS,
+              "encoder": ENCODERS}
+#: config keys the workflow reads itself, which no class takes, and why
+WORKFLOW_KEYS = {"gpu": "where the encoder's job runs", "init_from": "becomes DEC's init",
+                 "random_seed": "becomes random_state", "n_clusters": "becomes the run's K"}
 
 
 def _keys(definition: str, kind: str) -> dict:
@@ -58,6 +73,37 @@ def test_schema_defaults_equal_the_signatures(estimator):
             default = parameters[key].default
             default = list(default) if isinstance(default, tuple) else default
             assert default == node["default"], (estimator.__name__, key)
+
+
+@pytest.mark.parametrize("definition", list(REGISTRIES))
+def test_every_kind_of_the_schema_is_a_registered_class_taking_its_keys(definition):
+    """A config entry becomes ``REGISTRY[kind](**params)``: every kind the schema allows has
+    a class, and each of its keys is a parameter of that class (scikit-learn's own classes
+    keep their defaults; the schema's are the workflow's)."""
+    registry = REGISTRIES[definition]
+    kinds = {kind for branch in SCHEMA["$defs"][definition]["allOf"]
+             for kind in branch["if"]["properties"]["kind"].get(
+                 "enum", [branch["if"]["properties"]["kind"].get("const")])}
+    assert kinds == set(registry)
+    for kind, estimator in registry.items():
+        others = ESTIMATORS.get(estimator, (None, None, {}))[2]  # keys of a shared schema block
+        keys = set(_keys(definition, kind)) - set(WORKFLOW_KEYS) - set(others)
+        missing = keys - set(estimator._get_param_names())
+        assert not missing, f"{kind}: {estimator.__name__} takes no {sorted(missing)}"
+
+
+def test_a_saved_encoder_loads_in_a_fresh_process(tmp_path):
+    """Loading needs no module but the one that loads (the optimizer the model names is
+    registered by it)."""
+    x, _ = make_blobs(n_samples=60, centers=2, n_features=5, random_state=0)
+    DenseAutoencoder(hidden_units=[4], embedding_dim=2, epochs=1, batch_size=32,
+                     threads=1).fit(x).save(tmp_path / "encoder.keras")
+    code = ("import sys; from deepclust.encoders.training import load_autoencoder; "
+            "print(load_autoencoder(sys.argv[1]).get_layer('embedding').units)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "encoder.keras")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-1] == "2"
 
 
 @pytest.mark.parametrize("estimator", list(ESTIMATORS), ids=lambda e: e.__name__)

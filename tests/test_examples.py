@@ -1,4 +1,4 @@
-"""Example image grids of image clusters (deepclust/examples.py)."""
+"""Example image grids of image clusters (deepclust/figures/examples.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 
 from deepclust.errors import DatasetError
-from deepclust.examples import choose_examples, nearest_to_centre, plot_examples
+from deepclust.figures.examples import choose_examples, nearest_to_centre, plot_examples
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,6 @@ def test_examples_through_the_workflow(tmp_path):
     import json
 
     import pandas as pd
-
     from conftest import run_workflow
 
     target = "results/digits/pipelines/kmeans/seed0/examples.png"

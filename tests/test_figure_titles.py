@@ -3,7 +3,7 @@ name (dataset and encoder names have hyphens and underscores)."""
 
 from PIL import Image
 
-from deepclust.plots import plot_loss_curve, wrapped
+from deepclust.figures.plots import plot_loss_curve, wrapped
 
 
 def test_long_title_lines_break_at_spaces_and_keep_names_whole():

@@ -4,7 +4,6 @@ files of one dataset land on the same local name is rejected."""
 
 import pandas as pd
 import pytest
-
 from conftest import planned_jobs, run_workflow
 
 pytestmark = pytest.mark.workflow

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from deepclust.leaderboard import aggregate, load_run, to_markdown
+from deepclust.evaluate.leaderboard import aggregate, load_run, to_markdown
 
 
 def _run(pipeline, seed, acc, train=None, peak=None):

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepclust.leaderboard import aggregate
-from deepclust.leaderboard_plot import leaderboard_html, plot_leaderboard
+from deepclust.evaluate.leaderboard import aggregate
+from deepclust.figures.leaderboard_plot import leaderboard_html, plot_leaderboard
 
 
 def _run(dataset, pipeline, seed, acc, silhouette, train=None):

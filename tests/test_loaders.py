@@ -7,7 +7,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from deepclust.datasets import DatasetError, clean, clean_text, load_dataset, read_idx
+from deepclust.data.datasets import DatasetError, clean, clean_text, load_dataset, read_idx
 
 
 def write_idx(path, array, compress=True):
@@ -83,7 +83,7 @@ def test_text_cleaning_strips_html_case_and_stop_words():
 
 
 def test_clean_drops_texts_that_end_up_empty():
-    from deepclust.datasets import Dataset
+    from deepclust.data.datasets import Dataset
     ds = Dataset(["the and of", "good movie", "bad"], np.array(["a", "b", "c"]),
                  np.array([0, 1, 0]))
     cleaned = clean(ds, "t")

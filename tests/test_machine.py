@@ -1,6 +1,6 @@
 import json
 
-from deepclust.machine import best_simd, cpu_model_and_flags, machine_info
+from deepclust.workflow.machine import best_simd, cpu_model_and_flags, machine_info
 
 CPUINFO = """processor\t: 0
 vendor_id\t: AuthenticAMD

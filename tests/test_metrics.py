@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
 
-from deepclust.metrics import cluster_accuracy, evaluate_clustering, internal_metrics, \
-    match_clusters_to_classes
+from deepclust.evaluate.metrics import (
+    cluster_accuracy,
+    evaluate_clustering,
+    internal_metrics,
+    match_clusters_to_classes,
+)
 
 
 def test_acc_is_one_for_a_relabelled_perfect_clustering():
@@ -77,7 +81,7 @@ def test_evaluate_without_labels_has_no_external_metrics():
 
 
 def test_confusion_table_orders_clusters_by_their_matched_class():
-    from deepclust.metrics import confusion_table
+    from deepclust.evaluate.metrics import confusion_table
 
     y_true = [0, 0, 1, 1, 2, 2, 2]
     y_pred = [5, 5, 3, 3, 3, 7, -1]
@@ -89,7 +93,7 @@ def test_confusion_table_orders_clusters_by_their_matched_class():
 
 
 def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
-    from deepclust.metrics import confusion_table
+    from deepclust.evaluate.metrics import confusion_table
 
     table, _, clusters = confusion_table([0, 0, 0, 1, 1, 1], [0, 0, 2, 1, 1, 3])
     assert clusters.tolist()[:2] == [0, 1] and sorted(clusters.tolist()[2:]) == [2, 3]
@@ -100,7 +104,7 @@ def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
 def test_contingency_equals_scikit_learns(seed):
     from sklearn.metrics.cluster import contingency_matrix
 
-    from deepclust.metrics import contingency
+    from deepclust.evaluate.metrics import contingency
 
     rng = np.random.default_rng(seed)
     y_true = rng.choice(["cat", "dog", "owl"], size=200)
@@ -125,7 +129,7 @@ def test_internal_metrics_of_a_sparse_matrix_are_those_of_its_dense_rows():
 def test_a_sparse_matrix_too_large_to_expand_is_scored_on_a_seeded_sample(monkeypatch):
     import scipy.sparse as sp
 
-    import deepclust.metrics as metrics
+    import deepclust.evaluate.metrics as metrics
 
     rng = np.random.default_rng(1)
     dense = rng.random((400, 50)) * (rng.random((400, 50)) < 0.2)

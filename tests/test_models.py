@@ -2,11 +2,10 @@ import keras
 import numpy as np
 import pytest
 
+import deepclust.encoders.training as models
+from deepclust.encoders.autoencoder import build_dense_autoencoder, train_autoencoder
+from deepclust.encoders.training import dense_flops, embed, encoder_from, load_autoencoder
 from deepclust.seeding import seed_everything
-
-import deepclust.models as models
-from deepclust.models import build_dense_autoencoder, dense_flops, embed, encoder_from, \
-    load_autoencoder, train_autoencoder
 
 SETTINGS = {"kind": "dense_autoencoder", "hidden_units": [16, 8], "embedding_dim": 3,
             "activation": "relu",
@@ -86,7 +85,7 @@ def test_sparse_features_train_and_embed_like_dense_ones(monkeypatch, max_bytes)
 
 @pytest.mark.parametrize("image_shape", [(28, 28, 1), (8, 8, 1), (9, 7, 3)])
 def test_conv_autoencoder_maps_flat_rows_back_to_flat_rows(image_shape):
-    from deepclust.models import build_conv_autoencoder
+    from deepclust.encoders.autoencoder import build_conv_autoencoder
 
     n = int(np.prod(image_shape))
     model = build_conv_autoencoder(n, image_shape, filters=(4, 8, 16), kernel_sizes=(5, 5, 3),
@@ -99,7 +98,7 @@ def test_conv_autoencoder_maps_flat_rows_back_to_flat_rows(image_shape):
 
 
 def test_conv_autoencoder_trains_and_its_flops_count_the_convolutions():
-    from deepclust.models import build_conv_autoencoder
+    from deepclust.encoders.autoencoder import build_conv_autoencoder
 
     seed_everything(0, tensorflow=True, threads=1)
     x = np.random.default_rng(0).random((64, 64), dtype=np.float32)
@@ -118,7 +117,7 @@ def test_conv_autoencoder_trains_and_its_flops_count_the_convolutions():
 
 
 def test_conv_autoencoder_needs_an_image_shape_that_fits_the_rows():
-    from deepclust.models import build_autoencoder
+    from deepclust.encoders.autoencoder import build_autoencoder
 
     settings = {"kind": "conv_autoencoder", "filters": [4], "kernel_sizes": [3],
                 "embedding_dim": 2, "activation": "relu"}

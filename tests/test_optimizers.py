@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from deepclust.optimizers import FusedAdam, make_optimizer
+from deepclust.encoders.optimizers import FusedAdam, make_optimizer
 from deepclust.seeding import seed_everything
 
 
@@ -45,7 +45,7 @@ def test_make_optimizer_uses_fused_adam_and_keras_for_the_rest():
 
 
 def test_cosine_decay_brings_the_learning_rate_to_zero_over_the_training_steps():
-    from deepclust.optimizers import learning_rate_for
+    from deepclust.encoders.optimizers import learning_rate_for
 
     assert learning_rate_for({"learning_rate": 0.01}, steps=100) == 0.01
     assert learning_rate_for({"learning_rate": 0.01, "learning_rate_decay": None}, 100) == 0.01

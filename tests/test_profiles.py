@@ -1,15 +1,16 @@
-"""Cluster profiles of tables (deepclust/profiles.py) and the Amazon items recipe end to end."""
+"""Cluster profiles of tables (deepclust/explain/profiles.py) and the Amazon items recipe end to
+end."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-
 from conftest import planned_jobs, run_workflow
 from dataserver import DATA
-from deepclust.profiles import ProfileError, cluster_profiles, plot_profiles, words_of
+from PIL import Image
+
+from deepclust.explain.profiles import ProfileError, cluster_profiles, plot_profiles, words_of
 
 TYPES = {"sku": "id", "url": "drop", "price": "numeric", "stars": "numeric",
          "brand": "categorical", "title": "text"}

@@ -6,7 +6,6 @@ deviations of a 3-seed mean, since another CPU acts like another seed."""
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, run_workflow
 
 pytestmark = pytest.mark.workflow

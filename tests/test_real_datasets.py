@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_workflow
 from dataserver import DATA, Server
+
 from deepclust.features import load_matrix
 
 pytestmark = pytest.mark.workflow

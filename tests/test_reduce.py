@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from deepclust.reduce import exact_neighbors, reduce, reducer_threads
+from deepclust.reduce.neighbors import exact_neighbors
+from deepclust.reduce.reducers import reduce
+from deepclust.workflow.resources import reducer_threads
 
 UMAP = {"kind": "umap", "n_components": 2, "n_neighbors": 10, "min_dist": 0.0,
         "metric": "euclidean", "n_epochs": 50, "parallel": False, "knn": "exact"}
@@ -50,7 +52,7 @@ def test_reducer_needs_more_rows_than_neighbours():
 @pytest.mark.parametrize("n_rows", [600, 4500])  # umap-learn's small-data path and ours (>4096)
 def test_fitted_umap_places_new_rows_after_reloading(tmp_path, n_rows):
     from deepclust.features import save_fitted
-    from deepclust.reduce import load_reducer, transform
+    from deepclust.reduce.reducers import load_reducer, transform
 
     x = _blobs(n_rows + 90, seed=5)
     blob = np.arange(n_rows + 90) % 3
@@ -69,7 +71,7 @@ def test_svd_reducer_is_seeded_keeps_sparse_input_and_places_new_rows():
     """Latent semantic analysis: a truncated SVD of sparse TF-IDF, rows scaled to unit length."""
     import scipy.sparse as sp
 
-    from deepclust.reduce import transform
+    from deepclust.reduce.reducers import transform
 
     X = sp.random(200, 300, density=0.05, random_state=0, format="csr", dtype=np.float32)
     settings = {"kind": "svd", "n_components": 20, "n_iter": 5, "normalize": True}
@@ -88,7 +90,7 @@ def test_svd_reducer_is_seeded_keeps_sparse_input_and_places_new_rows():
 UMAP_IN_A_NEW_PROCESS = """
 import sys
 import numpy as np
-from deepclust.reduce import reduce
+from deepclust.reduce.reducers import reduce
 from tests.test_reduce import UMAP, _blobs
 np.save(sys.argv[1], reduce(_blobs(), dict(UMAP, n_epochs=20), seed=3)[1])
 """
@@ -104,7 +106,7 @@ def test_umap_functions_are_cached_on_disk_and_give_the_same_embedding(tmp_path)
 
     from numba.core.caching import NullCache
 
-    from deepclust.reduce import cache_numba_functions, import_umap
+    from deepclust.reduce.neighbors import cache_numba_functions, import_umap
 
     umap = import_umap()
     assert not isinstance(umap.umap_.smooth_knn_dist._cache, NullCache)

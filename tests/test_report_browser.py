@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_workflow, snakemake, tiny_config
 
 CHROMIUM = Path("/usr/bin/chromium")

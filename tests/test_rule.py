@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from deepclust.rule import logged
+from deepclust.workflow.rule import logged
 
 
 class _Named(list):
@@ -86,7 +86,7 @@ def test_what_a_job_printed_before_it_crashed_still_reaches_the_log(tmp_path):
     code = f"""
 import os, sys
 from types import SimpleNamespace
-from deepclust.rule import logged
+from deepclust.workflow.rule import logged
 job = SimpleNamespace(log=[{str(log)!r}], rule="train", wildcards={{}}, input=[], output=[])
 with logged(job):
     os.write(2, b"F0000 00:00:1.0 1 tensor.cc:1] Check failed: a fatal C++ error\\n")

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SNAKEFILE, planned_jobs, tiny_config, write_config
-from slurm_cluster import SlurmCluster, Unavailable
 from docs_pages import block_after, runnable
+from slurm_cluster import SlurmCluster, Unavailable
 
 pytestmark = pytest.mark.workflow
 

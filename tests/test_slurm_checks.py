@@ -1,5 +1,5 @@
-"""The pre-submission check of SLURM requests (deepclust/slurm.py) and the resource model
-(deepclust/resources.py)."""
+"""The pre-submission check of SLURM requests (deepclust/workflow/slurm.py) and the resource model
+(deepclust/workflow/resources.py)."""
 
 import math
 import re
@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from conftest import ROOT
+
 from deepclust.features import matrix_shape, save_matrix
-from deepclust.resources import (
+from deepclust.workflow.resources import (
     MEASURED,
     MIN_MEMORY_MB,
     MIN_RUNTIME_MIN,
@@ -21,7 +21,7 @@ from deepclust.resources import (
     memory_mb,
     runtime_min,
 )
-from deepclust.slurm import (
+from deepclust.workflow.slurm import (
     NodeClass,
     Request,
     check_requests,
@@ -136,7 +136,7 @@ def test_collect_peaks_reads_benchmark_files(tmp_path):
 def test_dense_mb_reads_a_features_header_once_per_version_of_the_file(tmp_path, monkeypatch):
     import os
 
-    import deepclust.resources as resources
+    import deepclust.workflow.resources as resources
     from deepclust.features import save_matrix
 
     path = tmp_path / "features.npz"

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SNAKEFILE, run_workflow, write_config
 
 pytestmark = pytest.mark.workflow
 
 FAKE = {
-    # sinfo answers the workflow's check (node classes, deepclust.slurm.SINFO_FORMAT) and the
+    # sinfo answers the workflow's check (node classes, deepclust.workflow.slurm.SINFO_FORMAT) and
+    # the
     # plugin (-o %P: partitions)
     "sinfo": """#!/bin/sh
 case "$*" in

@@ -1,4 +1,4 @@
-"""Self-organising map clusterer (deepclust/som.py) and its figures."""
+"""Self-organising map clusterer (deepclust/cluster/som.py) and its figures."""
 
 import numpy as np
 import pytest
@@ -7,10 +7,16 @@ from PIL import Image
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 
-from deepclust.cluster import fit_predict, make_clusterer, needs_k, predict_clusters, predictor
-from deepclust.metrics import cluster_accuracy, cluster_purity
-from deepclust.som import SOMClusterer, auto_grid
-from deepclust.som_figures import node_majorities, plot_hit_map, plot_umatrix
+from deepclust.cluster.clusterers import (
+    fit_predict,
+    make_clusterer,
+    needs_k,
+    predict_clusters,
+    predictor,
+)
+from deepclust.cluster.som import SOMClusterer, auto_grid
+from deepclust.evaluate.metrics import cluster_accuracy, cluster_purity
+from deepclust.figures.som_figures import node_majorities, plot_hit_map, plot_umatrix
 
 SOM = {"kind": "som", "grid": None, "sigma": None, "learning_rate": 0.5, "epochs": 10,
        "decay_function": "inverse_decay_to_zero", "sigma_decay_function": "inverse_decay_to_one",
@@ -84,7 +90,7 @@ def test_predict_places_rows_on_their_node(digits, fitted):
     """assign: the saved SOM clusters new rows like the training rows."""
     X, _ = digits
     model, labels = fitted
-    assert predictor(model, X, labels, SOM) is model
+    assert predictor(model, X, labels) is model
     np.testing.assert_array_equal(predict_clusters(model, X[:50]), labels[:50])
     with pytest.raises(ValueError, match="X has 3 features, but SOMClusterer is expecting 64 "
                                          "features as input"):

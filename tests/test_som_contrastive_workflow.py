@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sklearn.datasets import load_digits
-
 from conftest import ROOT, planned_jobs, run_workflow, snakemake
+from sklearn.datasets import load_digits
 
 pytestmark = pytest.mark.workflow
 

@@ -1,4 +1,4 @@
-"""deepclust.sources: where raw files are read, one download with its record, and the
+"""deepclust.data.sources: where raw files are read, one download with its record, and the
 checks before the prepare rule reads them (real MNIST labels file from ../shared/data)."""
 
 import json
@@ -7,17 +7,17 @@ import os
 import shutil
 
 import pytest
-
 from dataserver import DATA, Server
-from deepclust.config import ConfigError
-from deepclust.download import DownloadError, sha256_of
-from deepclust.sources import (
+
+from deepclust.data.download import DownloadError, sha256_of
+from deepclust.data.sources import (
     download_file,
     prepare_inputs,
     raw_files,
     record_input,
     verified_files,
 )
+from deepclust.workflow.config import ConfigError
 
 LABELS = DATA / "mnist/t10k-labels-idx1-ubyte.gz"
 LABELS_SHA = "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c"
@@ -98,7 +98,7 @@ def test_a_rerun_keeps_a_verified_file_and_fetches_a_changed_one(tmp_path, caplo
     try:
         entry = {"url": server.url("mnist/t10k-labels-idx1-ubyte.gz")}
         dest, _ = download(tmp_path, entry)
-        with caplog.at_level(logging.INFO, logger="deepclust.sources"):
+        with caplog.at_level(logging.INFO, logger="deepclust.data.sources"):
             download(tmp_path, entry)  # same source, recorded sha256: kept
             download(tmp_path, dict(entry, sha256=LABELS_SHA))  # configured sha256: kept
         assert sum("cached" in r.getMessage() for r in caplog.records) == 2

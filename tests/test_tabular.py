@@ -8,13 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepclust.column_types import infer_column_types
-from deepclust.datasets import load_dataset
+from deepclust.data.column_types import infer_column_types
+from deepclust.data.datasets import load_dataset
+from deepclust.data.table_cleaning import clean_table, prepare_tabular
+from deepclust.data.tables import read_table
+from deepclust.data.vectorizers import apply_vectorizer, feature_names, vectorize
 from deepclust.errors import DatasetError
-from deepclust.vectorizers import apply_vectorizer, vectorize
-from deepclust.table_cleaning import clean_table, prepare_tabular
-from deepclust.tables import read_table
-from deepclust.vectorizers import feature_names
 
 AMAZON = Path(__file__).resolve().parents[2] / "shared/data/amazon_cellphones/items.csv"
 AMAZON_COLUMNS = {"asin": "id", "brand": "categorical", "title": "text", "url": "drop",
@@ -78,7 +77,7 @@ def test_read_errors_name_the_file(tmp_path):
 # --------------------------------------------------------------------------- column types
 
 def test_every_undeclared_column_is_inferred_and_logged(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    caplog.set_level(logging.INFO, logger="deepclust.data.column_types")
     types = infer_column_types(mixed_frame(), {}, "t.csv")
     assert types == {"price": "numeric", "page": "drop", "sku": "id", "sku2": "drop",
                      "brand": "categorical", "title": "text"}
@@ -94,7 +93,7 @@ def test_every_undeclared_column_is_inferred_and_logged(caplog):
 
 
 def test_declared_types_are_kept_and_not_logged_as_inferred(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    caplog.set_level(logging.INFO, logger="deepclust.data.column_types")
     types = infer_column_types(mixed_frame(), {"sku2": "id", "title": "drop"}, "t.csv")
     assert types["sku2"] == "id" and types["title"] == "drop"
     assert types["sku"] == "drop"  # identifier-like, but an id is declared
@@ -147,7 +146,7 @@ def holey_frame() -> tuple[pd.DataFrame, dict]:
 
 
 def test_impute_keeps_every_row_and_adds_an_indicator(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.table_cleaning")
+    caplog.set_level(logging.INFO, logger="deepclust.data.table_cleaning")
     frame, types = holey_frame()
     clean, report = clean_table(frame, types, path="t.csv")
     assert report == {"missing_label": 1, "missing_values": 0}  # a label is always required
@@ -165,7 +164,7 @@ def test_impute_keeps_every_row_and_adds_an_indicator(caplog):
 
 
 def test_drop_removes_exactly_the_rows_with_missing_values(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.table_cleaning")
+    caplog.set_level(logging.INFO, logger="deepclust.data.table_cleaning")
     frame, types = holey_frame()
     clean, report = clean_table(frame, types, missing="drop", path="t.csv")
     assert clean["id"].tolist() == ["r0", "r6"] and clean.index.tolist() == [0, 6]
@@ -205,7 +204,7 @@ def leaky_frame(n=30) -> pd.DataFrame:
 
 
 def test_a_column_named_label_is_the_label_not_a_feature(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    caplog.set_level(logging.INFO, logger="deepclust.data.column_types")
     types = infer_column_types(leaky_frame(), {}, "t.csv")
     assert types == {"Unnamed: 0": "id", "x": "numeric", "z": "numeric", "label": "label"}
     assert ("t.csv: column 'label' -> label (inferred: named 'label': the ground truth, "
@@ -231,7 +230,7 @@ def test_an_undeclared_label_like_column_stops_with_how_to_declare_it(name):
 
 
 def test_id_like_columns_are_ids_never_features(caplog):
-    caplog.set_level(logging.INFO, logger="deepclust.column_types")
+    caplog.set_level(logging.INFO, logger="deepclust.data.column_types")
     rng = np.random.default_rng(2)
     frame = pd.DataFrame({"row": rng.permutation(np.arange(1, 41)), "id": np.arange(40) * 7,
                           "x": rng.normal(size=40)})

@@ -1,4 +1,4 @@
-"""Top terms and nearest documents of text clusters (deepclust/terms.py)."""
+"""Top terms and nearest documents of text clusters (deepclust/explain/terms.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import pytest
 from PIL import Image
 from sklearn.cluster import KMeans
 
+from deepclust.data.text import clean_text
+from deepclust.data.vectorizers import vectorize
 from deepclust.errors import DatasetError
-from deepclust.vectorizers import vectorize
-from deepclust.terms import (align_documents, distinctive_terms, explain_text, snippet,
-                             term_counts)
-from deepclust.text import clean_text
+from deepclust.explain.terms import (
+    align_documents,
+    distinctive_terms,
+    explain_text,
+    snippet,
+    term_counts,
+)
 
 FOOTBALL = ["goal", "striker", "referee", "penalty", "match", "league", "keeper", "stadium",
             "midfielder", "offside"]

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT, snakemake, write_config
 from dataserver import DATA
+
 from deepclust.features import load_matrix
 
 pytestmark = pytest.mark.workflow

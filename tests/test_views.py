@@ -1,5 +1,5 @@
 """3-D views, rotating GIFs, views coloured by table columns, matched cluster colours and
-cluster numbers on the biggest island (deepclust/views.py, deepclust/plots.py)."""
+cluster numbers on the biggest island (deepclust/figures/views.py, deepclust/figures/plots.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from deepclust import views
-from deepclust.views import (
-    island_anchor,
-    matched_colours,
-    plot_3d,
-    plot_feature_views,
-    rotating_gif,
-    top_categories,
-    view_3d,
-)
+from deepclust.figures import views
+from deepclust.figures.colours import island_anchor, matched_colours
+from deepclust.figures.axes import axis_names
+from deepclust.figures.views import plot_3d, plot_feature_views, rotating_gif, top_categories
+from deepclust.reduce.views import view_3d
 
 
 def pixel_std(path) -> float:
@@ -64,9 +59,9 @@ def test_view_3d_keeps_3_dims_and_projects_others():
     assert view_3d(wide, "pca", 0).shape == (100, 3)
     with pytest.raises(ValueError, match="figures.view_3d"):
         view_3d(wide, "none", 0)
-    assert views.axis_names("none", "embedding") == ["embedding 1", "embedding 2",
+    assert axis_names("none", "embedding") == ["embedding 1", "embedding 2",
                                                      "embedding 3"]
-    assert views.axis_names("pca", "embedding")[2] == "PCA 3"
+    assert axis_names("pca", "embedding")[2] == "PCA 3"
 
 
 def test_feature_views_one_panel_per_column(tmp_path, monkeypatch):
@@ -133,7 +128,7 @@ def test_cluster_matched_to_class_gets_its_colour():
 
 
 def test_plot_clusters_uses_matched_colours(tmp_path, monkeypatch):
-    from deepclust import plots
+    from deepclust.figures import plots
 
     rng = np.random.default_rng(0)
     classes = np.repeat([0, 1, 2], 50)
@@ -168,7 +163,7 @@ def test_island_label_on_the_biggest_island():
 
 
 def test_plot_clusters_writes_number_on_big_island(tmp_path, monkeypatch):
-    from deepclust import plots
+    from deepclust.figures import plots
 
     rng = np.random.default_rng(0)
     view = np.vstack([rng.normal(size=(90, 2)) * 0.5 + [10, 0],

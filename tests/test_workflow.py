@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import planned_jobs, run_workflow, snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow

@@ -1,0 +1,1 @@
+"""Datasets: download, read (CSV, text folders, HDF5, IDX, NumPy), clean and vectorize."""

@@ -1,0 +1,1 @@
+"""Manifold learning (UMAP, Isomap, truncated SVD) and 2-D/3-D views for figures."""
