@@ -36,7 +36,7 @@ def stage_benchmarks(dataset, pipeline_name, seed, figures=True):
         benchmarks["cluster"] = [first["cluster"], benchmarks["cluster"]]
         if "reduce" in first:
             benchmarks["reduce"] = first["reduce"]
-    if figures:
+    if figures and draws_figures(seed):
         benchmarks["figures"] = figure_benchmarks(dataset, pipeline_name, seed)
     fetched = [f.name for f in downloads_of(dataset).values()]
     if fetched:  # one download job per file: the stage takes all of them

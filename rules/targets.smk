@@ -14,6 +14,11 @@ def runs():
     ]
 
 
+def draws_figures(seed):
+    """Whether the runs of this seed get their figures and tables (figures.seeds)."""
+    return config["figures"]["seeds"] == "all" or seed == config["run"]["seeds"][0]
+
+
 # How a figure registers itself: a rules file whose rule makes a figure or table appends an
 # entry, below its rule, to the registry that fits; final_targets() and the leaderboard
 # (rules/stage_timing.smk) read them, so no list elsewhere names the file.
@@ -62,7 +67,7 @@ def final_targets():
     for targets_of in GLOBAL_TARGETS:
         targets += targets_of()
     for d, p, s in runs():
-        for _, targets_of in RUN_TARGETS:
+        for _, targets_of in RUN_TARGETS if draws_figures(s) else []:
             targets += targets_of(d, p, s)
         if is_dec(config, p):
             targets.append(run_file("dec_progress.png", d, p, s))

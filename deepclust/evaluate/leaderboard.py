@@ -48,8 +48,8 @@ def load_run(metrics_path, benchmark_paths: dict) -> dict:
 
 
 def aggregate(runs: list[dict]) -> pd.DataFrame:
-    """One row per (dataset, pipeline): ``<metric>_mean``/``<metric>_std`` and ``<stage>_s``
-    means."""
+    """One row per (dataset, pipeline): ``<metric>_mean``/``<metric>_std``, ``<stage>_s``
+    means (over the runs that have the stage) and ``total_s``, their sum."""
     records = []
     for run in runs:
         rec = {"dataset": run["dataset"], "pipeline": run["pipeline"], "seed": run["seed"]}
@@ -65,9 +65,12 @@ def aggregate(runs: list[dict]) -> pd.DataFrame:
             values = pd.to_numeric(group[m], errors="coerce").dropna()
             row[f"{m}_mean"] = values.mean() if len(values) else math.nan
             row[f"{m}_std"] = values.std(ddof=0) if len(values) else math.nan
-        for s in STAGES + ["total"]:
+        for s in STAGES:
             values = pd.to_numeric(group[f"{s}_s"], errors="coerce").dropna()
             row[f"{s}_s"] = values.mean() if len(values) else math.nan
+        # the sum of the stages' means: a run with its figures, also when only some runs
+        # draw them (figures.seeds: first)
+        row["total_s"] = sum(row[f"{s}_s"] for s in STAGES if not math.isnan(row[f"{s}_s"]))
         peaks = pd.to_numeric(group["peak_rss_mb"], errors="coerce").dropna()
         row["peak_rss_mb"] = peaks.max() if len(peaks) else math.nan  # the largest job's
         rows.append(row)
