@@ -162,7 +162,7 @@ def test_defaults_are_filled_in(tmp_path):
         "early_stopping": {"patience": 10, "min_delta": 0.0}}
     assert merged["pipelines"]["plain_kmeans"]["reducer"] == "none"
     assert merged["datasets"]["digits"]["labels"] == "builtin"
-    assert merged["figures"] == {"view": "pca", "view_3d": "none"}
+    assert merged["figures"] == {"view": "pca", "view_3d": "none", "seeds": "first"}
 
 
 @pytest.mark.workflow

@@ -97,8 +97,7 @@ def submissions(log: str) -> list[tuple[str, list[str]]]:
     return found
 
 
-def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_path):
-    local, _ = tiny_run  # the same runs, made locally with --cores 2
+def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, request, tmp_path):
     write_config(tmp_path / "slurm", small_config())
     start = time.monotonic()
     slurm = snakemake_on_slurm(tmp_path / "slurm", env={**os.environ, **EXPORTS})
@@ -138,7 +137,9 @@ def test_the_workflow_runs_on_slurm_as_it_does_locally(cluster, tiny_run, tmp_pa
     assert f"Account={EXPORTS['DEEPCLUST_SLURM_ACCOUNT']}" in record, record
     assert f"Partition={EXPORTS['DEEPCLUST_SLURM_PARTITION']}" in record, record
 
-    # the same bytes as the local run
+    # the same bytes as the local run of the same runs (asked for only now: while SLURM
+    # polled, the other test process could be making it)
+    local, _ = request.getfixturevalue("tiny_run")
     compared = 0
     for name in ("clusters.csv", "metrics.json"):
         for path in sorted((tmp_path / "slurm" / "results").rglob(name)):
