@@ -1,4 +1,4 @@
-"""The HTML report of a small run, opened in headless Chromium: the first page leads to the
+"""The HTML report of the tests' tiny run, opened in headless Chromium: the first page leads to the
 leaderboard table, which renders with every pipeline name, results are grouped dataset ->
 pipeline, and no console error occurs. Saves results/report_screenshot.png (and
 results/report_figure_screenshot.png) in the run's folder."""
@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_workflow, snakemake, tiny_config
+from conftest import snakemake, tiny_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-PIPELINES = ["kmeans", "ae_kmeans"]
+PIPELINES = tiny_config()["run"]["pipelines"]
 
 
 def _chromium():
@@ -36,14 +36,11 @@ def _hide_side_panel(page):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """A small labelled run (digits, one seed, kmeans and a tiny autoencoder) and its report."""
+def report(tiny_run, tmp_path_factory):
+    """The session's tiny run (digits, labelled, six pipelines), copied, and its report."""
     chromium = _chromium()
-    workdir = tmp_path_factory.mktemp("report")
-    config = tiny_config(seeds=(0,))
-    config["run"]["pipelines"] = PIPELINES
-    config["encoders"]["ae"]["epochs"] = 2
-    run_workflow(workdir, config)
+    workdir = tmp_path_factory.mktemp("report") / "run"
+    shutil.copytree(tiny_run[0], workdir, symlinks=True)  # the shared run stays as it is
     snakemake(workdir, "--configfile", str(workdir / "config.yaml"),
               "--report", "results/report.html")
     return workdir, chromium
