@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -98,6 +99,28 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.path not in slow)  # stable: False (slow) first
 
 
+#: test files that read one session-wide run: ``--dist loadfile`` hands them to one process
+#: as one unit, so the run is made once (pytest-xdist's own ``loadgroup`` ignores its groups
+#: under pytest 9)
+SHARED_RUN_FILES = {"test_quality.py": "digits_main_run",
+                    "test_som_contrastive_workflow.py": "digits_main_run"}
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files of SHARED_RUN_FILES together."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndSharedRuns(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARED_RUN_FILES.get(Path(file).name, file)
+
+    return FilesAndSharedRuns(config, log)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped SLURM or browser test is a failure, with the skip's reason."""
@@ -105,6 +128,25 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("CI") == "true" and item.path.name in MUST_RUN_IN_CI:
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome, report.longrepr = "failed", f"skipped under CI=true: {reason}"
+
+
+#: pipelines of config.yaml beyond its main job's, run with it in digits_main_run
+SOM_PIPELINES = ["som", "ae_som", "ae_umap_som"]
+CONTRASTIVE_PIPELINES = ["contrastive_kmeans", "contrastive_umap_gmm"]
+@pytest.fixture(scope="session")
+def digits_main_run(tmp_path_factory):
+    """config.yaml on digits with its seeds, run once (SHARED_RUN_FILES): the main job's
+    pipelines (``make run``) and the self-organising map and contrastive ones, which share its
+    autoencoder. Figures of the first seed's runs, PCA views (the scores are the point; the
+    figures are tested on the tiny run). Returns (folder, Snakemake's output, leaderboard by
+    pipeline)."""
+    workdir = tmp_path_factory.mktemp("digits_main")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["run"]["pipelines"] += SOM_PIPELINES + CONTRASTIVE_PIPELINES
+    config["figures"].update(seeds="first", view="pca")
+    result = run_workflow(workdir, config)
+    board = pd.read_csv(workdir / "results/leaderboard.csv").set_index("pipeline")
+    return workdir, result, board
 
 
 @pytest.fixture(scope="session")

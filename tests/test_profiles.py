@@ -1,7 +1,6 @@
-"""Cluster profiles of tables (deepclust/explain/profiles.py) and the Amazon items recipe end to
-end."""
+"""Cluster profiles of tables (deepclust/explain/profiles.py); the Amazon items recipe runs them
+end to end in tests/test_real_datasets.py."""
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -99,38 +98,6 @@ def test_a_clusterer_with_its_own_k_skips_the_elbow(tmp_path):
     config["run"]["pipelines"] = ["items_ae_kmeans", "items_ae_kmeans8"]
     jobs = planned_jobs(run_workflow(tmp_path, config, "-n").stdout)
     assert jobs["choose_k"] == 1 and jobs["cluster"] == 2 and jobs["train_autoencoder"] == 1
-
-
-@pytest.mark.workflow
-def test_amazon_items_recipe_end_to_end(tmp_path):
-    """The Amazon cell-phone items recipe (config.yaml: ae_items 128-16-3, K by the elbow and
-    K = 8) on the shared items file through the download rule (file://), a few epochs."""
-    config = {"run": {"datasets": ["amazon-cellphones"],
-                      "pipelines": ["items_ae_kmeans", "items_ae_kmeans8"], "seeds": [0]},
-              "datasets": {"amazon-cellphones": {"source": {"files": {"table": {
-                  "url": (DATA / "amazon_cellphones/items.csv").as_uri()}}}}},
-              "encoders": {"ae_items": {"epochs": 5}}}
-    run_workflow(tmp_path, config)
-    results = tmp_path / "results/amazon-cellphones"
-    assert np.load(results / "encoded/ae_items/seed0/embedding.npy").shape == (720, 3)
-    k = json.loads((results / "k/ae_items/none/seed0/k.json").read_text())["k"]
-    for pipeline, expected_k in [("items_ae_kmeans", k), ("items_ae_kmeans8", 8)]:
-        run = results / "pipelines" / pipeline / "seed0"
-        clusters = pd.read_csv(run / "clusters.csv")
-        assert clusters["cluster"].nunique() == expected_k
-        profiles = pd.read_csv(run / "profiles.csv")
-        assert len(profiles) == expected_k
-        assert profiles["size"].sum() == 720
-        assert list(profiles.columns) == [
-            "cluster", "size", "share", "brand_top", "title_words",
-            *(f"{c}_{s}" for c in ["rating", "totalReviews", "price", "originalPrice"]
-              for s in ["median", "mean"])]
-        assert profiles["brand_top"].str.contains("%").all()
-        image = np.asarray(Image.open(run / "profiles.png").convert("L"), dtype=float)
-        assert image.std() > 20
-        assert "<table" in (run / "profiles.html").read_text()
-        # the 3-D figures of a 3-dimensional representation (rule plot_3d)
-        assert Image.open(run / "view3d.gif").n_frames > 1
 
 
 def test_missing_value_indicators_are_not_profiled(tmp_path):

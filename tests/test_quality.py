@@ -3,23 +3,20 @@ pipelines, the quality the method should reach on the 1,797 8x8 digits: floors o
 over the three seeds, below the measured means (bench/NOTES.md) by about two standard
 deviations of a 3-seed mean, since another CPU acts like another seed."""
 
-import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, run_workflow
+from conftest import ROOT
 
 pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture(scope="module")
-def main_job(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("main")
+def main_job(digits_main_run):
+    """The leaderboard of config.yaml's run on digits (shared with the SOM and contrastive
+    tests, which add pipelines to the same run)."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     assert set(config["run"]["pipelines"]) == set(FLOORS)  # a new pipeline needs its floor
-    # scores are the point here; the figures are tested in test_workflow.py
-    config["figures"].update(seeds="first", view="pca")
-    run_workflow(workdir, config)
-    return pd.read_csv(workdir / "results/leaderboard.csv").set_index("pipeline")
+    return digits_main_run[2]
 
 
 #: pipeline -> (ACC, NMI) floors of the 3-seed means; KMeans on the pixels is the yardstick

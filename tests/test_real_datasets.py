@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import run_workflow
 from dataserver import DATA, Server
+from PIL import Image
 
 from deepclust.features import load_matrix
 
@@ -25,9 +26,6 @@ SHA = {
     "imdb/aclImdb_labelled.tar.gz":
         "5835859a2e26df0775999f215283e4a37c34d0589cbf645ae18c45d7f047a58d",
 }
-AMAZON_COLUMNS = {"asin": "id", "brand": "categorical", "title": "text", "url": "drop",
-                  "image": "drop", "reviewUrl": "drop", "rating": "numeric",
-                  "totalReviews": "numeric", "price": "numeric", "originalPrice": "numeric"}
 
 
 @pytest.fixture(scope="module")
@@ -152,26 +150,43 @@ def test_imdb_reviews_are_read_from_the_archive_and_kept_sparse(server, tmp_path
     assert features.nnz < 0.05 * 25000 * 5000
 
 
-def test_amazon_items_cluster_with_automatic_k_keeping_every_row(server, tmp_path):
-    dataset = {"modality": "tabular", "labels": "none", "k": "auto", "k_range": [2, 10],
-               "source": {"kind": "table", "columns": AMAZON_COLUMNS,
-                          "files": {"table": remote(server, "amazon_cellphones/items.csv")}}}
-    encoders = {"ae": {"kind": "dense_autoencoder", "hidden_units": [64, 32],
-                       "embedding_dim": 8, "epochs": 10, "batch_size": 32,
-                       # the schema defaults, not the settings of config.yaml's ae
-                       "validation_split": 0.1, "early_stopping": {"patience": 10},
-                       "augment_images": None}}
-    config = config_for("amazon", dataset, ["ae_kmeans"], encoders)
+def test_amazon_items_recipe_clusters_every_row_with_automatic_k_and_profiles(server, tmp_path):
+    """The Amazon cell-phone items recipe of config.yaml (ae_items 128-16-3, K by the elbow
+    and K = 8, no labels) on the shared items file through the download rule over HTTP, the
+    encoder trained a few epochs."""
+    config = {"run": {"datasets": ["amazon-cellphones"],
+                      "pipelines": ["items_ae_kmeans", "items_ae_kmeans8"], "seeds": [0]},
+              "downloads": "downloads",
+              "datasets": {"amazon-cellphones": {"source": {"files": {
+                  "table": remote(server, "amazon_cellphones/items.csv")}}}},
+              "encoders": {"ae_items": {"epochs": 5}}}
     result = run_workflow(tmp_path, config)
-    clusters = pd.read_csv(tmp_path / "results/amazon/pipelines/ae_kmeans/seed0/clusters.csv")
-    assert len(clusters) == 720 and clusters["id"].is_unique
-    k = json.loads((tmp_path / "results/amazon/k/ae/none/seed0/k.json").read_text())["k"]
-    assert clusters["cluster"].nunique() == k
-    metrics = json.loads(
-        (tmp_path / "results/amazon/pipelines/ae_kmeans/seed0/metrics.json").read_text())
-    assert metrics["acc"] is None and metrics["silhouette"] is not None
-    assert (tmp_path / "results/amazon/k/ae/none/seed0/elbow.png").stat().st_size > 5000
     assert "choose_k" in result.stdout + result.stderr
+    results = tmp_path / "results/amazon-cellphones"
+    assert np.load(results / "encoded/ae_items/seed0/embedding.npy").shape == (720, 3)
+    k_dir = results / "k/ae_items/none/seed0"
+    k = json.loads((k_dir / "k.json").read_text())["k"]
+    assert (k_dir / "elbow.png").stat().st_size > 5000
+    for pipeline, expected_k in [("items_ae_kmeans", k), ("items_ae_kmeans8", 8)]:
+        run = results / "pipelines" / pipeline / "seed0"
+        clusters = pd.read_csv(run / "clusters.csv")
+        assert len(clusters) == 720 and clusters["id"].is_unique  # every item, once
+        assert clusters["cluster"].nunique() == expected_k
+        metrics = json.loads((run / "metrics.json").read_text())
+        assert metrics["acc"] is None and metrics["silhouette"] is not None  # no labels
+        profiles = pd.read_csv(run / "profiles.csv")
+        assert len(profiles) == expected_k
+        assert profiles["size"].sum() == 720
+        assert list(profiles.columns) == [
+            "cluster", "size", "share", "brand_top", "title_words",
+            *(f"{c}_{s}" for c in ["rating", "totalReviews", "price", "originalPrice"]
+              for s in ["median", "mean"])]
+        assert profiles["brand_top"].str.contains("%").all()
+        image = np.asarray(Image.open(run / "profiles.png").convert("L"), dtype=float)
+        assert image.std() > 20
+        assert "<table" in (run / "profiles.html").read_text()
+        # the 3-D figures of a 3-dimensional representation (rule plot_3d)
+        assert Image.open(run / "view3d.gif").n_frames > 1
 
 
 def _fails(tmp_path, name, dataset, message, in_download=False):

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, planned_jobs, run_workflow, snakemake
+from conftest import (CONTRASTIVE_PIPELINES, ROOT, SOM_PIPELINES, planned_jobs, run_workflow,
+                      snakemake)
 from sklearn.datasets import load_digits
 
 pytestmark = pytest.mark.workflow
 
-SEEDS = [0, 1]  # floors hold the mean of two seeds: one seed varies like another CPU would
-SOM_PIPELINES = ["som", "ae_som", "ae_umap_som"]
-CONTRASTIVE_PIPELINES = ["contrastive_kmeans", "contrastive_umap_gmm"]
-#: floors of the 2-seed mean ACC on digits (1,797 images, 10 classes), from what each method
+#: floors hold the mean over config.yaml's seeds: one seed varies like another CPU would
+SEEDS = yaml.safe_load((ROOT / "config.yaml").read_text())["run"]["seeds"]
+#: floors of the mean ACC on digits (1,797 images, 10 classes), from what each method
 #: should reach: a map of K node clusters about what KMeans reaches on the same input (the
 #: pixels, the autoencoder's embedding: tests/test_quality.py's floors), a map on N2D's UMAP
 #: about N2D, the contrastive encoder at least KMeans on the pixels, and with UMAP above N2D
@@ -31,14 +31,9 @@ FLOORS = {"som": 0.74,
 
 
 @pytest.fixture(scope="module")
-def digits_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("som_contrastive")
-    config = {"run": {"datasets": ["digits"], "pipelines": SOM_PIPELINES + CONTRASTIVE_PIPELINES,
-                      "seeds": SEEDS},
-              "figures": {"seeds": "first", "view": "pca"}}  # figures: checked on seed 0
-    result = run_workflow(workdir, config)
-    board = pd.read_csv(workdir / "results/leaderboard.csv").set_index("pipeline")
-    return workdir, result, board
+def digits_run(digits_main_run):
+    """config.yaml's run on digits with these pipelines among others (tests/conftest.py)."""
+    return digits_main_run
 
 
 def _run_dir(workdir, pipeline, seed):
@@ -56,7 +51,7 @@ def test_contrastive_encoder_trains_once_per_seed_and_shares_it(digits_run):
     _, result, _ = digits_run
     jobs = planned_jobs(result.stdout + result.stderr)
     assert jobs["train_contrastive_encoder"] == len(SEEDS)  # 2 pipelines, one training each
-    assert jobs["train_autoencoder"] == len(SEEDS)  # ae_som and ae_umap_som share 'ae'
+    assert jobs["train_autoencoder"] == len(SEEDS)  # every ae_* pipeline, N2D included, shares 'ae'
 
 
 def test_contrastive_training_logs_progress_and_plots_its_loss(digits_run):
