@@ -15,9 +15,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from deepclust.evaluate.leaderboard import STAGES
+from deepclust.evaluate.leaderboard import STAGES as LEADERBOARD_STAGES
 from deepclust.workflow.config import deep_merge
 from deepclust.workflow.machine import cpu_model_and_flags
+
+#: the timed stages of a record: the leaderboard's, and the "embed" of records measured when
+#: embedding the rows was a job of its own (now part of "train")
+STAGES = [*LEADERBOARD_STAGES[:4], "embed", *LEADERBOARD_STAGES[4:]]
 
 #: what a run record in results.json holds, in this order
 RUN_KEYS = ["dataset", "pipeline", "seed", "acc", "nmi", "ari", "silhouette", "seconds",
@@ -192,7 +196,7 @@ def results_markdown(results: dict, published: dict | None = None,
             lines += published_table(dataset, summary, published[dataset])
     lines += ["## Scores and wall time per seed", "",
              "Mean, standard deviation, minimum and maximum over seeds. Time: the whole chain "
-             "of one seed (download, prepare, vectorize, train, embed, reduce, cluster, "
+             "of one seed (download, prepare, vectorize, train and embed, reduce, cluster, "
              "evaluate; shared jobs counted in every seed) from Snakemake's benchmark files.",
              "",
              "| dataset | pipeline | seeds | ACC mean | std | min | max | NMI mean | std | min "

@@ -99,10 +99,8 @@ def write_results_markdown(out: Path, results: dict) -> str:
     return markdown
 
 
-#: the rules that train or run a network (their threads are --training-threads; a 2-thread
-#: embed_features job would wait for a whole free machine while a training runs on one core)
-TRAINING_RULES = ("train_autoencoder", "train_contrastive_encoder", "cluster_dec",
-                  "embed_features")
+#: the rules that train a network (their threads are --training-threads)
+TRAINING_RULES = ("train_autoencoder", "train_contrastive_encoder", "cluster_dec")
 
 
 def run_snakemake(workdir: Path, cores: int, log, training_threads: int | None = None) -> None:

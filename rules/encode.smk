@@ -1,7 +1,8 @@
-# Train an encoder once per (dataset, encoder settings, seed) and embed every row. Every
-# pipeline naming the same encoder shares these jobs. Autoencoders (dense, convolutional) and
-# contrastive encoders train in their own rules (their model files differ: DEC and IDEC start
-# from an autoencoder) with one script; embedding is the same for both.
+# Train an encoder once per (dataset, encoder settings, seed) and embed every row in the same
+# job (one TensorFlow start fewer than a job of its own). Every pipeline naming the same
+# encoder shares these jobs. Autoencoders (dense, convolutional) and contrastive encoders train
+# in their own rules (their model files differ: DEC and IDEC start from an autoencoder) with
+# one script; embedding is the same for both.
 
 
 rule train_autoencoder:
@@ -10,6 +11,7 @@ rule train_autoencoder:
         meta=rules.prepare_dataset.output.meta,
     output:
         model=f"{PATHS['encoded']}/autoencoder.keras",
+        embedding=f"{PATHS['encoded']}/embedding.npy",
         history=f"{PATHS['encoded']}/history.csv",
         throughput=f"{PATHS['encoded']}/training.json",
         figure=report(
@@ -43,6 +45,7 @@ rule train_contrastive_encoder:
         meta=rules.prepare_dataset.output.meta,
     output:
         model=f"{PATHS['encoded']}/contrastive_encoder.keras",
+        embedding=f"{PATHS['encoded']}/embedding.npy",
         history=f"{PATHS['encoded']}/history.csv",
         throughput=f"{PATHS['encoded']}/training.json",
         figure=report(
@@ -68,24 +71,3 @@ rule train_contrastive_encoder:
         seed=lambda w: int(w.seed),
     script:
         "../scripts/train_encoder.py"
-
-
-rule embed_features:
-    input:
-        model=encoder_model,
-        features=rules.vectorize_features.output.features,
-    output:
-        embedding=f"{PATHS['encoded']}/embedding.npy",
-    log:
-        log_path("embed_features"),
-    benchmark:
-        benchmark_path("embed_features")
-    conda:
-        "../envs/tensorflow.yaml"
-    threads: config["threads"]
-    resources:
-        **job_resources("embed_features"),
-    params:
-        seed=lambda w: int(w.seed),
-    script:
-        "../scripts/embed_features.py"

@@ -36,7 +36,6 @@ JOB_KEYS = {
     "vectorize_features": "{dataset}",
     "train_autoencoder": f"{{dataset}}/{SEEDED_ENCODER}",
     "train_contrastive_encoder": f"{{dataset}}/{SEEDED_ENCODER}",
-    "embed_features": f"{{dataset}}/{SEEDED_ENCODER}",
     "reduce_embedding": f"{{dataset}}/{SEEDED_REDUCTION}",
     "choose_k": f"{{dataset}}/{SEEDED_REDUCTION}",
     "project_2d": f"{{dataset}}/{SEEDED_REDUCTION}",

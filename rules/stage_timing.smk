@@ -17,7 +17,7 @@ def stage_benchmarks(dataset, pipeline_name, seed, figures=True):
     )
     stages = {"prepare": "prepare_dataset", "vectorize": "vectorize_features"}
     if chain.encoder != NONE:
-        stages.update(train=training_rule(chain.encoder), embed="embed_features")
+        stages["train"] = training_rule(chain.encoder)
     if chain.reducer != NONE:
         stages["reduce"] = "reduce_embedding"
     if needs_k_selection(dataset, chain.clusterer):

@@ -1,5 +1,5 @@
-"""Train an encoder (autoencoder or contrastive); save the model, its history (CSV), its speed
-(JSON) and the loss curve."""
+"""Train an encoder (autoencoder or contrastive); save the model, the embedding of every row,
+its history (CSV), its speed (JSON) and the loss curve."""
 
 import json
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepclust.encoders.devices import select_device
-from deepclust.features import load_matrix
+from deepclust.features import load_matrix, save_array
 from deepclust.seeding import seed_everything
 from deepclust.workflow.machine import machine_info
 from deepclust.workflow.rule import logged
@@ -24,10 +24,12 @@ with logged(snakemake):
 
     with open(snakemake.input.meta) as fh:
         meta = json.load(fh)
+    features = load_matrix(snakemake.input.features)
     encoder = make_encoder(settings, seed, meta.get("image_shape"), meta["modality"],
-                           snakemake.threads).fit(load_matrix(snakemake.input.features))
+                           snakemake.threads).fit(features)
     history, throughput = encoder.history_, encoder.throughput_
     encoder.save(snakemake.output.model)
+    save_array(snakemake.output.embedding, encoder.transform(features))
     with open(snakemake.output.throughput, "w") as fh:
         json.dump(dict(throughput, seed=seed, threads=snakemake.threads, device=device,
                        machine=machine_info()),

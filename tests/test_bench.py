@@ -332,8 +332,8 @@ def test_bench_runs_each_training_rule_on_its_training_threads(monkeypatch, tmp_
         module.run_snakemake(tmp_path, 2, log)
     with_threads, without = seen
     at = with_threads.index("--set-threads")
-    assert with_threads[at + 1:at + 5] == ["train_autoencoder=1", "train_contrastive_encoder=1",
-                                           "cluster_dec=1", "embed_features=1"]
+    assert with_threads[at + 1:at + 4] == ["train_autoencoder=1", "train_contrastive_encoder=1",
+                                           "cluster_dec=1"]
     assert with_threads[-2] == "--configfile" and "--set-threads" not in without
 
 

@@ -198,7 +198,7 @@ def test_check_config_accepts_a_valid_config():
 PARTIAL = {"run": {"datasets": ["digits"], "pipelines": ["kmeans", "ae_kmeans"], "seeds": [0]},
            "encoders": {"ae": {"hidden_units": [32], "epochs": 2}}}
 PARTIAL_JOBS = {"prepare_dataset": 1, "vectorize_features": 1, "train_autoencoder": 1,
-                "embed_features": 1, "project_2d": 2, "cluster": 2, "evaluate": 2,
+                "project_2d": 2, "cluster": 2, "evaluate": 2,
                 "plot_clusters": 2, "plot_confusion_matrix": 2, "plot_examples": 2,
                 "leaderboard": 1, "plot_leaderboard": 1, "all": 1}
 

@@ -12,8 +12,8 @@ METRICS = ["acc", "purity", "nmi", "ari", "silhouette", "davies_bouldin", "calin
            "n_clusters", "noise_fraction"]
 #: the stages of a run timed from benchmark files; ``figures``: every job that makes the run's
 #: figures and tables (views, cluster figures, examples, terms, profiles, SOM maps)
-STAGES = ["download", "prepare", "vectorize", "train", "embed", "reduce", "choose_k", "cluster",
-          "evaluate", "figures"]
+STAGES = ["download", "prepare", "vectorize", "train", "reduce", "choose_k", "cluster", "evaluate",
+          "figures"]
 
 
 def read_benchmark(path) -> tuple[float, float]:
@@ -104,7 +104,7 @@ def to_markdown(board: pd.DataFrame) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     note = ("\nScores: mean ± standard deviation over seeds. Times: mean wall-clock seconds per "
             "seed from Snakemake benchmark files; `total` adds every stage of the pipeline's "
-            "chain (download, prepare, vectorize, train, embed, reduce, choose K, cluster, "
+            "chain (download, prepare, vectorize, train and embed, reduce, choose K, cluster, "
             "evaluate) and its figures (views, cluster figures, examples, terms, profiles), "
             "counting shared jobs in each pipeline that uses them. Peak MB: the largest resident "
             "memory of any of these jobs, over seeds.\n")

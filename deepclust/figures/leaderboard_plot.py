@@ -27,7 +27,7 @@ METRIC_NAMES = {"acc": "ACC (Hungarian-matched accuracy)", "nmi": "NMI",
 #: the time panel's stacked stages: label -> stage columns of the board
 TIME_GROUPS = {
     "data (download, prepare, vectorize)": ["download_s", "prepare_s", "vectorize_s"],
-    "autoencoder (train, embed)": ["train_s", "embed_s"],
+    "encoder (train, embed)": ["train_s"],
     "reduce (UMAP/Isomap)": ["reduce_s"],
     "cluster (choose K, cluster, evaluate)": ["choose_k_s", "cluster_s", "evaluate_s"],
     "figures (views, plots, tables)": ["figures_s"],

@@ -60,7 +60,6 @@ MEASURED = {
     "vectorize_features": Need(280, 0.0, 2, 0.08),
     "train_autoencoder": Need(910, 4.8, 10, 12.3),
     "train_contrastive_encoder": Need(810, 4.1, 8, 5.5),
-    "embed_features": Need(810, 3.3, 5, 1.7),
     "reduce_embedding": Need(1110, 7.9, 12, 1.4),
     "choose_k": Need(250, 0.0, 3, 0.9),
     "cluster": Need(220, 8.7, 4, 2.4),
