@@ -121,13 +121,53 @@ def pytest_xdist_make_scheduler(config, log):
     return FilesAndSharedRuns(config, log)
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished subprocesses (Snakemake and its jobs)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+CPU_START = pytest.StashKey[float]()
+#: test file -> CPU seconds of its tests, fixtures included (pytest's main process)
+CPU_BY_FILE: dict[str, float] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.stash[CPU_START] = _cpu_seconds()
+    yield
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Under CI=true a skipped SLURM or browser test is a failure, with the skip's reason."""
+    """Under CI=true a skipped SLURM or browser test is a failure, with the skip's reason.
+    The teardown's report carries the CPU seconds of the whole test (``cpu_s``)."""
     report = (yield).get_result()
     if report.skipped and os.environ.get("CI") == "true" and item.path.name in MUST_RUN_IN_CI:
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome, report.longrepr = "failed", f"skipped under CI=true: {reason}"
+    if call.when == "teardown":
+        report.user_properties.append(("cpu_s", _cpu_seconds() - item.stash[CPU_START]))
+
+
+def pytest_runtest_logreport(report):
+    for name, value in report.user_properties:
+        if name == "cpu_s":
+            file = report.nodeid.split("::")[0]
+            CPU_BY_FILE[file] = CPU_BY_FILE.get(file, 0.0) + value
+
+
+def pytest_terminal_summary(terminalreporter):
+    """CPU seconds per test file, the largest first: on two cores the suite's wall time is
+    about its CPU time over two, so this is where time can be saved (wall times per test
+    depend on what the other process runs meanwhile). SLURM's jobs run outside the tests'
+    processes and are not counted."""
+    if not CPU_BY_FILE or os.environ.get(FAST_TIER):
+        return
+    terminalreporter.section("CPU seconds per test file (tests, their fixtures, subprocesses)")
+    for file, seconds in sorted(CPU_BY_FILE.items(), key=lambda kv: -kv[1])[:15]:
+        terminalreporter.write_line(f"{seconds:8.1f}  {file}")
+    terminalreporter.write_line(f"{sum(CPU_BY_FILE.values()):8.1f}  every test file")
 
 
 #: pipelines of config.yaml beyond its main job's, run with it in digits_main_run
