@@ -146,7 +146,7 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("CI") == "true" and item.path.name in MUST_RUN_IN_CI:
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome, report.longrepr = "failed", f"skipped under CI=true: {reason}"
-    if call.when == "teardown":
+    if call.when == "teardown" and CPU_START in item.stash:  # not under pytester's runs
         report.user_properties.append(("cpu_s", _cpu_seconds() - item.stash[CPU_START]))
 
 
