@@ -60,7 +60,7 @@ rule cluster:
 rule cluster_dec:
     input:
         unpack(cluster_inputs),
-        autoencoder=lambda w: f"{PATHS['encoded']}/autoencoder.keras".format(
+        autoencoder=lambda w: f"{PATHS['encoded']}/{MODEL_FILES['train_autoencoder']}".format(
             dataset=w.dataset, encoder=_run_chain(w).encoder, seed=w.seed
         ),
         vectorized=f"{PATHS['vectorized']}/features.npz",

@@ -10,7 +10,7 @@ rule train_autoencoder:
         features=rules.vectorize_features.output.features,
         meta=rules.prepare_dataset.output.meta,
     output:
-        model=f"{PATHS['encoded']}/autoencoder.keras",
+        model=f"{PATHS['encoded']}/{MODEL_FILES['train_autoencoder']}",
         embedding=f"{PATHS['encoded']}/embedding.npy",
         history=f"{PATHS['encoded']}/history.csv",
         throughput=f"{PATHS['encoded']}/training.json",
@@ -44,7 +44,7 @@ rule train_contrastive_encoder:
         features=rules.vectorize_features.output.features,
         meta=rules.prepare_dataset.output.meta,
     output:
-        model=f"{PATHS['encoded']}/contrastive_encoder.keras",
+        model=f"{PATHS['encoded']}/{MODEL_FILES['train_contrastive_encoder']}",
         embedding=f"{PATHS['encoded']}/embedding.npy",
         history=f"{PATHS['encoded']}/history.csv",
         throughput=f"{PATHS['encoded']}/training.json",

@@ -89,12 +89,6 @@ def training_rule(encoder):
     return "train_autoencoder"
 
 
-def encoder_model(wildcards):
-    """The trained model file of the wildcards' encoder (either kind embeds alike)."""
-    name = MODEL_FILES[training_rule(wildcards.encoder)]
-    return f"{PATHS['encoded']}/{name}".format(**wildcards)
-
-
 def reducer_input(wildcards):
     return representation(wildcards.dataset, wildcards.encoder, NONE, wildcards.seed)
 

@@ -173,6 +173,8 @@ def pytest_terminal_summary(terminalreporter):
 #: pipelines of config.yaml beyond its main job's, run with it in digits_main_run
 SOM_PIPELINES = ["som", "ae_som", "ae_umap_som"]
 CONTRASTIVE_PIPELINES = ["contrastive_kmeans", "contrastive_umap_gmm"]
+
+
 @pytest.fixture(scope="session")
 def digits_main_run(tmp_path_factory):
     """config.yaml on digits with its seeds, run once (SHARED_RUN_FILES): the main job's
