@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from deepclust.evaluate.metrics import match_clusters_to_classes
+from deepclust.evaluate.matching import match_clusters_to_classes
 from deepclust.workflow.machine import ONEDNN_VARIABLES, machine_info
 from deepclust.workflow.paths import FOLDERS
 

@@ -16,7 +16,8 @@ def runs():
 
 def draws_figures(seed):
     """Whether the runs of this seed get their figures and tables (figures.seeds)."""
-    return config["figures"]["seeds"] == "all" or seed == config["run"]["seeds"][0]
+    which = config["figures"]["seeds"]
+    return which == "all" or (which == "first" and seed == config["run"]["seeds"][0])
 
 
 # How a figure registers itself: a rules file whose rule makes a figure or table appends an

@@ -7,7 +7,7 @@ import pandas as pd
 
 from deepclust.data.datasets import read_labels
 from deepclust.figures.plots import plot_clusters
-from deepclust.reduce.views import view_method
+from deepclust.figures.axes import view_method
 from deepclust.workflow.rule import logged
 
 with logged(snakemake):

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from deepclust.data.datasets import read_labels
-from deepclust.evaluate.metrics import cluster_accuracy, confusion_table
+from deepclust.evaluate.matching import cluster_accuracy, confusion_table
 from deepclust.figures.plots import plot_confusion_matrix
 from deepclust.workflow.rule import logged
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from deepclust.data.datasets import read_prepared
 from deepclust.figures.views import plot_feature_views
-from deepclust.reduce.views import view_method
+from deepclust.figures.axes import view_method
 from deepclust.workflow.rule import logged
 
 with logged(snakemake):

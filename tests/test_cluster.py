@@ -5,7 +5,7 @@ from sklearn.datasets import make_blobs
 
 from deepclust.cluster.choose_k import choose_k, elbow_index, resolve_k
 from deepclust.cluster.clusterers import fit_predict, make_clusterer
-from deepclust.evaluate.metrics import cluster_accuracy
+from deepclust.evaluate.matching import cluster_accuracy
 
 DEFAULTS = {
     "kmeans": {"kind": "kmeans", "n_init": 5, "max_iter": 300},

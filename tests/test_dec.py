@@ -166,7 +166,7 @@ def test_dec_starts_from_given_clusters_mean_embeddings(blobs_and_autoencoder):
     """init_from: another pipeline's clusters give the centres (their mean embeddings), not
     KMeans; their count must be K."""
     from deepclust.encoders.training import embed
-    from deepclust.evaluate.metrics import cluster_accuracy
+    from deepclust.evaluate.matching import cluster_accuracy
 
     x, y, autoencoder = blobs_and_autoencoder
     start = (y + 1) * 10  # the true classes under other names

@@ -19,7 +19,7 @@ from deepclust.cluster.kmeans import KMeans
 from deepclust.cluster.som import SOMClusterer
 from deepclust.encoders.estimators import ENCODERS, ContrastiveEncoder, ConvAutoencoder, \
     DenseAutoencoder
-from deepclust.evaluate.metrics import cluster_accuracy
+from deepclust.evaluate.matching import cluster_accuracy
 from deepclust.reduce.reducers import REDUCERS, UMAP, TruncatedSVD
 
 SCHEMA = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())

@@ -61,7 +61,7 @@ def test_editing_a_local_table_reruns_exactly_its_dataset(tmp_path):
                     "cluster": 1, "evaluate": 1, "plot_clusters": 1,
                     "plot_confusion_matrix": 1, "profile_clusters": 1, "leaderboard": 1,
                     "plot_leaderboard": 1, "all": 1}
-    run_workflow(tmp_path, config)
+    run_workflow(tmp_path, config, "results/alpha/prepared/rows.csv")
     rows = pd.read_csv(tmp_path / "results/alpha/prepared/rows.csv")
     assert len(rows) == 42  # the edited file was read, in place (not copied)
     assert not (tmp_path / "downloads/alpha").exists()

@@ -1,12 +1,8 @@
 import numpy as np
 import pytest
 
-from deepclust.evaluate.metrics import (
-    cluster_accuracy,
-    evaluate_clustering,
-    internal_metrics,
-    match_clusters_to_classes,
-)
+from deepclust.evaluate.matching import cluster_accuracy, match_clusters_to_classes
+from deepclust.evaluate.metrics import evaluate_clustering, internal_metrics
 
 
 def test_acc_is_one_for_a_relabelled_perfect_clustering():
@@ -81,7 +77,7 @@ def test_evaluate_without_labels_has_no_external_metrics():
 
 
 def test_confusion_table_orders_clusters_by_their_matched_class():
-    from deepclust.evaluate.metrics import confusion_table
+    from deepclust.evaluate.matching import confusion_table
 
     y_true = [0, 0, 1, 1, 2, 2, 2]
     y_pred = [5, 5, 3, 3, 3, 7, -1]
@@ -93,7 +89,7 @@ def test_confusion_table_orders_clusters_by_their_matched_class():
 
 
 def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
-    from deepclust.evaluate.metrics import confusion_table
+    from deepclust.evaluate.matching import confusion_table
 
     table, _, clusters = confusion_table([0, 0, 0, 1, 1, 1], [0, 0, 2, 1, 1, 3])
     assert clusters.tolist()[:2] == [0, 1] and sorted(clusters.tolist()[2:]) == [2, 3]
@@ -104,7 +100,7 @@ def test_confusion_table_puts_unmatched_clusters_after_matched_ones_by_size():
 def test_contingency_equals_scikit_learns(seed):
     from sklearn.metrics.cluster import contingency_matrix
 
-    from deepclust.evaluate.metrics import contingency
+    from deepclust.evaluate.matching import contingency
 
     rng = np.random.default_rng(seed)
     y_true = rng.choice(["cat", "dog", "owl"], size=200)

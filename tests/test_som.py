@@ -15,7 +15,7 @@ from deepclust.cluster.clusterers import (
     predictor,
 )
 from deepclust.cluster.som import SOMClusterer, auto_grid
-from deepclust.evaluate.metrics import cluster_accuracy, cluster_purity
+from deepclust.evaluate.matching import cluster_accuracy, cluster_purity
 from deepclust.figures.som_figures import node_majorities, plot_hit_map, plot_umatrix
 
 SOM = {"kind": "som", "grid": None, "sigma": None, "learning_rate": 0.5, "epochs": 10,

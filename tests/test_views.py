@@ -235,27 +235,42 @@ def test_bad_color_by_column_is_named(tmp_path):
 def test_views_through_the_workflow(tmp_path):
     from conftest import run_workflow
 
-    run_workflow(tmp_path, views_config())
-    for dataset in ("digits", "wine"):
-        n_rows = 1797 if dataset == "digits" else 178
-        for name in ("ae3_kmeans", "kmeans"):
-            run = tmp_path / f"results/{dataset}/pipelines/{name}/seed0"
-            assert pixel_std(run / "view3d.png") > 20
-            with Image.open(run / "view3d.gif") as gif:
-                assert gif.n_frames == 36
-            assert (run / "view3d.gif").stat().st_size < 3e6
-        own = np.load(tmp_path / f"results/{dataset}/views/ae3/none/seed0/view3d.npy")
-        embedding = np.load(tmp_path / f"results/{dataset}/encoded/ae3/seed0/embedding.npy")
-        assert own.shape == (n_rows, 3) and np.allclose(own, embedding)  # not projected
-    assert not (tmp_path / "results/digits/pipelines/kmeans/seed0/features.png").exists()
+    config = views_config()
+    # wine: a 3-D embedding shown as it is, the features projected; which datasets get which
+    # view jobs is test_planned_view_jobs's
+    config["run"]["datasets"] = ["wine"]
+    run_workflow(tmp_path, config)
     for name in ("ae3_kmeans", "kmeans"):
-        assert pixel_std(tmp_path / f"results/wine/pipelines/{name}/seed0/features.png") > 20
+        run = tmp_path / f"results/wine/pipelines/{name}/seed0"
+        assert pixel_std(run / "view3d.png") > 20
+        with Image.open(run / "view3d.gif") as gif:
+            assert gif.n_frames == 36
+        assert (run / "view3d.gif").stat().st_size < 3e6
+        assert pixel_std(run / "features.png") > 20
+    own = np.load(tmp_path / "results/wine/views/ae3/none/seed0/view3d.npy")
+    embedding = np.load(tmp_path / "results/wine/encoded/ae3/seed0/embedding.npy")
+    assert own.shape == (178, 3) and np.allclose(own, embedding)  # not projected
+    projected = np.load(tmp_path / "results/wine/views/none/none/seed0/view3d.npy")
+    assert projected.shape == (178, 3)
     report = tmp_path / "report.html"
     from conftest import snakemake
 
     snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "--report",
               str(report))
     assert report.stat().st_size > 0
+
+
+def test_3d_clusters_take_their_matched_class_colour(tmp_path, monkeypatch):
+    view, clusters = three_blobs()
+    classes = (clusters + 1) % 3  # cluster c is class c + 1
+    figures = {}
+    monkeypatch.setattr(views.plt, "close", lambda fig: figures.setdefault("fig", fig))
+    plot_3d(view, clusters, tmp_path / "v.png", "t", classes=classes)
+    drawn = {int(points.get_label().split()[0]): tuple(points.get_facecolor()[0][:3])
+             for points in figures["fig"].axes[0].collections}
+    palette = views.palette(3)  # the classes' colours, in class order
+    assert drawn == {c: tuple(palette[(c + 1) % 3][:3]) for c in range(3)}
+    views.plt.close(figures["fig"])
 
 
 def test_3d_legend_lists_the_largest_clusters(tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ from deepclust.cluster.choose_k import check_k
 from deepclust.encoders.augment import augmenter_for
 from deepclust.encoders.optimizers import make_optimizer
 from deepclust.encoders.training import dense_batch, embed, encoder_from, predict_rows
-from deepclust.evaluate.metrics import cluster_accuracy
+from deepclust.evaluate.matching import cluster_accuracy
 from deepclust.registry import build
 
 log = logging.getLogger(__name__)

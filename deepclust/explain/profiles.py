@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: E402
 
 from deepclust.atomic import atomic_path
 from deepclust.data.table_cleaning import MISSING_SUFFIX
-from deepclust.evaluate.metrics import cluster_order, majority_class
+from deepclust.evaluate.matching import cluster_order, majority_class
 from deepclust.figures.plots import save_figure
 
 #: column types (deepclust.data.column_types) that a profile describes

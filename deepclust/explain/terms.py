@@ -30,7 +30,7 @@ from sklearn.feature_selection import chi2  # noqa: E402
 
 from deepclust.atomic import atomic_path  # noqa: E402
 from deepclust.errors import DatasetError  # noqa: E402
-from deepclust.evaluate.metrics import cluster_order, majority_class  # noqa: E402
+from deepclust.evaluate.matching import cluster_order, majority_class  # noqa: E402
 from deepclust.figures.examples import (
     cluster_name,  # noqa: E402
     nearest_to_centre,  # noqa: E402

@@ -1,7 +1,18 @@
-"""Axis names of the 3-D views, importable without matplotlib or scikit-learn: the Snakefile
-names the axes when it plans the view jobs."""
+"""The method and axis names of a view, importable without matplotlib or scikit-learn: the
+Snakefile names the axes when it plans the view jobs, and figure jobs name the method."""
 
 from __future__ import annotations
+
+#: above this many rows, ``auto`` views use UMAP (t-SNE's time grows too fast with the rows)
+TSNE_MAX_ROWS = 5000
+
+
+def view_method(method: str, n_rows: int) -> str:
+    """The projection a view of ``n_rows`` rows uses: ``auto`` is t-SNE up to
+    :data:`TSNE_MAX_ROWS` rows, UMAP above."""
+    if method == "auto":
+        return "tsne" if n_rows <= TSNE_MAX_ROWS else "umap"
+    return method
 
 
 def axis_names(method: str, source: str) -> list[str]:

@@ -8,17 +8,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from sklearn.cluster import DBSCAN  # noqa: E402
-from sklearn.neighbors import NearestNeighbors  # noqa: E402
+from scipy.sparse import coo_matrix  # noqa: E402
+from scipy.sparse.csgraph import connected_components  # noqa: E402
+from scipy.spatial import cKDTree  # noqa: E402
 
-from deepclust.evaluate.metrics import match_clusters_to_classes  # noqa: E402
+from deepclust.evaluate.matching import match_clusters_to_classes  # noqa: E402
 
 NOISE_COLOUR = "#c8c8c8"
 
 
-
 OTHER_COLOUR = "#b0b0b0"
-
 
 
 def palette(n: int) -> list:
@@ -34,10 +33,9 @@ def palette(n: int) -> list:
     return colours[:n]
 
 
-
 def matched_colours(clusters, classes=None) -> tuple[dict, dict]:
     """Colours of clusters and classes such that a cluster matched to class c (Hungarian
-    matching, :func:`deepclust.evaluate.metrics.match_clusters_to_classes`) has class c's colour.
+    matching, :func:`deepclust.evaluate.matching.match_clusters_to_classes`) has class c's colour.
 
     Returns ``(cluster -> colour, class -> colour)``; noise (-1) is left out of both.
     Unmatched clusters get colours no class uses. Without classes, clusters take the
@@ -58,7 +56,6 @@ def matched_colours(clusters, classes=None) -> tuple[dict, dict]:
     return cluster_colour, class_colour
 
 
-
 def island_anchor(points, max_points: int = 3000, seed: int = 0,
                   gap: float = 0.0) -> np.ndarray:
     """A point of the largest island of ``points`` (n x 2): the member nearest the median of
@@ -68,6 +65,9 @@ def island_anchor(points, max_points: int = 3000, seed: int = 0,
 
     A cluster whose 2-D view splits into many islands gets its number on the biggest one,
     never in the empty space between them (where the median of all its points may fall).
+    The islands are the connected parts of the graph joining points at most that scale
+    apart (DBSCAN with one sample per core), found with SciPy: scikit-learn's import would
+    be most of a figure job's time.
     """
     points = np.asarray(points, dtype=np.float64)
     if len(points) <= 2:
@@ -76,11 +76,15 @@ def island_anchor(points, max_points: int = 3000, seed: int = 0,
         points = points[np.random.default_rng(seed).choice(len(points), max_points,
                                                            replace=False)]
     k = min(5, len(points) - 1)
-    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
+    tree = cKDTree(points)
+    distances, _ = tree.query(points, k=k + 1)
     eps = max(2 * float(np.median(distances[:, k])), gap)
     if eps <= 0:
         eps = 1e-9
-    groups = DBSCAN(eps=eps, min_samples=1).fit_predict(points)
+    pairs = tree.query_pairs(eps, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(points), len(points)))
+    _, groups = connected_components(graph, directed=False)
     biggest = np.bincount(groups).argmax()
     island = points[groups == biggest]
     centre = np.median(island, axis=0)

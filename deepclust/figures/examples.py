@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from deepclust.errors import DatasetError  # noqa: E402
-from deepclust.evaluate.metrics import cluster_order, majority_class  # noqa: E402
+from deepclust.evaluate.matching import cluster_order, majority_class  # noqa: E402
 from deepclust.figures.plots import save_figure  # noqa: E402
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.ticker import MaxNLocator
 
-from deepclust.evaluate.metrics import majority_class
+from deepclust.evaluate.matching import majority_class
 from deepclust.figures.plots import plt, save_figure
 
 

@@ -9,29 +9,16 @@ from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.manifold import TSNE
 
 from deepclust.features import is_sparse
+from deepclust.figures.axes import view_method
 from deepclust.reduce.neighbors import exact_neighbors, import_umap
-
-#: above this many rows, ``auto`` views use UMAP (t-SNE's time grows too fast with the rows)
-TSNE_MAX_ROWS = 5000
-
-
 
 #: wider representations are reduced to this many PCA dimensions before a t-SNE/UMAP view
 VIEW_PCA_DIMS = 50
 
 
-
 #: t-SNE's optimisation steps for a view (scikit-learn's default is 1,000): three quarters of
 #: the time for a view nearly as faithful (bench/NOTES.md)
 TSNE_ITERATIONS = 750
-
-
-
-def view_method(method: str, n_rows: int) -> str:
-    if method == "auto":
-        return "tsne" if n_rows <= TSNE_MAX_ROWS else "umap"
-    return method
-
 
 
 def umap_view(features: np.ndarray, n_components: int, seed: int) -> np.ndarray:
@@ -45,7 +32,6 @@ def umap_view(features: np.ndarray, n_components: int, seed: int) -> np.ndarray:
         return import_umap().UMAP(n_components=n_components, n_neighbors=n_neighbors,
                                   random_state=seed, precomputed_knn=knn,
                                   n_epochs=200).fit_transform(features)
-
 
 
 def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
@@ -80,7 +66,6 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
 
 
 VIEW_3D_METHODS = ("none", "pca", "umap")
-
 
 
 def view_3d(features, method: str, seed: int) -> np.ndarray:
