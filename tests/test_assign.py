@@ -1,6 +1,7 @@
 """Clustering new data (``python -m deepclust.assign``) with pipelines the workflow trained,
 on digits rows held out from training; DEC/IDEC outputs and confusion matrices of those runs."""
 
+import functools
 import json
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def trained(tmp_path_factory):
     return workdir, digits.target
 
 
+@functools.cache  # tests that ask for the same assignment share one command run
 def assign(workdir, pipeline, rows_file, seed=0, out=None):
     out = out or workdir / f"assigned_{pipeline}_seed{seed}_{rows_file.stem}.csv"
     cmd = [sys.executable, "-m", "deepclust.assign", "--dataset", "digits", "--pipeline",
