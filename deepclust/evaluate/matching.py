@@ -91,9 +91,8 @@ def confusion_table(y_true, y_pred):
     unmatched = [c.item() for c, _ in sorted(zip(found, sizes), key=lambda cs: -cs[1])
                  if c.item() not in mapping]
     clusters = matched + unmatched + ([NOISE] if np.any(y_pred == NOISE) else [])
-    table = np.array([[np.sum((y_true == cls) & (y_pred == cluster)) for cluster in clusters]
-                      for cls in classes], dtype=np.int64)
-    return table, classes, np.asarray(clusters, dtype=np.int64)
+    columns = np.searchsorted(np.unique(y_pred), clusters)  # contingency's sorted clusters
+    return contingency(y_true, y_pred)[:, columns], classes, np.asarray(clusters, dtype=np.int64)
 
 
 def cluster_order(clusters) -> list[int]:

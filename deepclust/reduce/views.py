@@ -38,7 +38,7 @@ def view_2d(features: np.ndarray, method: str, seed: int) -> np.ndarray:
     """A 2-D view of a representation for plotting (the representation itself if already 2-D).
 
     ``method``: ``tsne``, ``umap``, ``pca`` or ``auto`` (t-SNE up to
-    :data:`TSNE_MAX_ROWS` rows, UMAP above).
+    :data:`deepclust.figures.axes.TSNE_MAX_ROWS` rows, UMAP above).
     """
     method = view_method(method, features.shape[0])
 
