@@ -5,7 +5,6 @@
 import os
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 # The shared library (deepclust/) is an installed package: `pip install -e .` into the venv
 # (Makefile) and into each conda env by envs/*.post-deploy.sh, which Snakemake runs from the
@@ -13,19 +12,11 @@ from snakemake.utils import validate
 # workflow sets (so no envvars directive: the user provides nothing).
 os.environ.update(DEEPCLUST_WORKFLOW_DIR=workflow.basedir)
 
-from deepclust.workflow.config import (
-    ConfigError,
-    check_config,
-    describe_validation_error,
-)
+from deepclust.workflow.config import ConfigError, validate_config
 from deepclust.data.sources import raw_files
 
 try:
-    validate(config, "../schemas/config.schema.yaml")
-except WorkflowError as error:
-    raise WorkflowError(f"Invalid config: {describe_validation_error(error) or error}")
-try:
-    check_config(config)
+    validate_config(config)
     # every dataset's raw files: cached downloads (one download job each) or the user's own
     RAW_FILES = {
         name: raw_files(name, spec["source"]["files"], config["downloads"])

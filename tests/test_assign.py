@@ -17,6 +17,7 @@ from deepclust.evaluate.matching import cluster_accuracy
 pytestmark = pytest.mark.workflow  # most tests share a workflow run (the trained fixture)
 
 N_TRAIN = 1500  # digits rows 0..1499 train the pipelines; rows 1500..1796 are new data
+N_DIGITS = 1797
 # DBSCAN/HDBSCAN: test_cluster.py
 PIPELINES = ["kmeans", "ae_kmeans", "n2d", "dec", "idec", "ae_som"]
 #: pipelines whose command output must equal their clusters.csv on the training rows
@@ -49,7 +50,7 @@ def trained(tmp_path_factory):
                                        for pipeline, names in FIGURES.items()
                                        for name in ["metrics.json", *names]))
     digits = load_digits()
-    np.save(workdir / "train_rows.npy", digits.data[:N_TRAIN])
+    np.save(workdir / "all_rows.npy", digits.data)  # rows 0..N_TRAIN-1 trained the pipelines
     np.save(workdir / "new_rows.npy", digits.data[N_TRAIN:])
     return workdir, digits.target
 
@@ -68,15 +69,23 @@ def _run_dir(workdir, pipeline):
     return workdir / "results" / "digits" / "pipelines" / pipeline / "seed0"
 
 
+def assign_all_rows(workdir, pipeline):
+    """One command run per pipeline on every digits row, the training rows first then the new
+    ones: its output in row order, and the command's result."""
+    result, out = assign(workdir, pipeline, workdir / "all_rows.npy")
+    assert result.returncode == 0, result.stderr
+    assert f"{N_DIGITS} rows -> {out}" in result.stdout
+    assigned = pd.read_csv(out)
+    assert assigned["id"].tolist() == list(range(N_DIGITS))
+    return assigned
+
+
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_command_reproduces_the_pipelines_clusters_on_its_training_rows(trained, pipeline):
     workdir, _ = trained
-    result, out = assign(workdir, pipeline, workdir / "train_rows.npy")
-    assert result.returncode == 0, result.stderr
-    assert f"{N_TRAIN} rows -> {out}" in result.stdout
-    got = pd.read_csv(out)
+    got = assign_all_rows(workdir, pipeline).iloc[:N_TRAIN]
     expected = pd.read_csv(_run_dir(workdir, pipeline) / "clusters.csv")
-    assert got["id"].tolist() == list(range(N_TRAIN))
+    assert len(expected) == N_TRAIN
     if pipeline in EXACT:
         np.testing.assert_array_equal(got["cluster"], expected["cluster"])
     else:
@@ -86,9 +95,7 @@ def test_command_reproduces_the_pipelines_clusters_on_its_training_rows(trained,
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_held_out_rows_are_clustered_as_well_as_the_training_rows(trained, pipeline):
     workdir, target = trained
-    result, out = assign(workdir, pipeline, workdir / "new_rows.npy")
-    assert result.returncode == 0, result.stderr
-    new = pd.read_csv(out)["cluster"].to_numpy()
+    new = assign_all_rows(workdir, pipeline)["cluster"].to_numpy()[N_TRAIN:]
     assert len(new) == len(target) - N_TRAIN
     # the same clusters, measured against the classes: held-out ACC under the matching the
     # pipeline's own clusters have with the training rows' classes
@@ -183,8 +190,7 @@ def test_every_input_row_comes_out_in_order_and_a_row_with_a_missing_value_is_un
     assert got["id"].tolist() == ["0", "1", "2", "3", "4"]
     assert got["cluster"][2] == "unassigned"
     assert got["reason"].tolist() == ["", "", "missing or infinite value", "", ""]
-    _, full = assign(workdir, "kmeans", workdir / "new_rows.npy")
-    placed = pd.read_csv(full)["cluster"].astype(str).tolist()
+    placed = assign_all_rows(workdir, "kmeans")["cluster"].astype(str).tolist()[N_TRAIN:]
     assert got["cluster"].tolist() == placed[:2] + ["unassigned"] + placed[3:5]
     assert f"5 rows -> {out}; 1 unassigned (missing or infinite value: 1);" in result.stdout
 
@@ -252,8 +258,8 @@ def test_the_output_folder_is_created_when_missing(trained, tmp_path):
     wanted = tmp_path / "not" / "yet" / "clusters.csv"
     result, out = assign(workdir, "kmeans", workdir / "new_rows.npy", out=wanted)
     assert result.returncode == 0, result.stderr
-    assert out == wanted and len(pd.read_csv(out)) == 297
-    assert f"297 rows -> {out}; 0 unassigned; rows per cluster: " in result.stdout
+    assert out == wanted and len(pd.read_csv(out)) == N_DIGITS - N_TRAIN
+    assert f"{N_DIGITS - N_TRAIN} rows -> {out}; 0 unassigned; rows per cluster: " in result.stdout
     assert [p.name for p in out.parent.iterdir()] == ["clusters.csv"]  # no partial file left
 
 

@@ -10,7 +10,7 @@ import yaml
 from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
 from snakemake.utils import validate
 
-from deepclust.workflow.config import ConfigError, check_config, deep_merge
+from deepclust.workflow.config import ConfigError, check_config, deep_merge, validate_config
 
 #: the workflow's own config.yaml, the base every --configfile is merged over
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -113,8 +113,23 @@ CASES = {
 }
 
 
-@pytest.mark.workflow
 @pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config_is_named_by_its_key(case):
+    """What the Snakefile checks before planning (validate_config, on config.yaml with the
+    --configfile merged over it), in this process."""
+    edit, message = CASES[case]
+    with pytest.raises(ConfigError) as raised:
+        validate_config(deep_merge(BASE, _broken(edit)))
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+#: one schema error and one of check_config's, through Snakemake
+STOPPING = ["negative epochs", "undefined clusterer"]
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", STOPPING)
 def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, case):
     edit, message = CASES[case]
     result = run_workflow(tmp_path, _broken(edit), "--dry-run", check=False)

@@ -63,7 +63,7 @@ LIBRARY = "deepclust"
 # `snakemake` is the rule-script runtime, not a dependency: Snakemake's script preamble puts its
 # own package folder on the script's sys.path to unpickle the `snakemake` object (see
 # snakemake/script/__init__.py, get_snakemake_searchpaths), so no env installs it. The library
-# imports it only in helpers for the Snakefile and the command line (config.load_config).
+# imports it only in helpers for the Snakefile and the command line (config.validate_config).
 RUNTIME = {"snakemake"}
 # Snakemake runs envs/NAME.post-deploy.sh after creating the env from envs/NAME.yaml; ours
 # installs the library from the workflow folder that rules/config_validation.smk puts in this

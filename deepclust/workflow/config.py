@@ -220,22 +220,32 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 WORKFLOW_CONFIG = SCHEMA.parent.parent / "config.yaml"
 
 
+def validate_config(config: dict) -> dict:
+    """``config`` (the merged config) checked as the workflow checks it before planning: against
+    the schema, which fills in the defaults in place, then by :func:`check_config`. Raises a
+    :class:`ConfigError` of one line naming the key at fault."""
+    # Snakemake's validator (jsonschema, filling in defaults): only where a config is checked
+    from snakemake.utils import validate
+
+    try:
+        validate(config, str(SCHEMA))
+    except Exception as error:
+        raise ConfigError(describe_validation_error(error) or str(error)) from None
+    check_config(config)
+    return config
+
+
 def load_config(*paths) -> dict:
     """The workflow config outside Snakemake: the workflow's own config.yaml with the YAML
     files merged over it in order (as the Snakefile does with ``--configfile``), validated
-    against the schema (defaults filled) and checked."""
-    from snakemake.utils import validate  # here: the assign command runs without Snakemake
-
+    (:func:`validate_config`)."""
     config: dict = {}
     for path in (WORKFLOW_CONFIG, *paths):
         config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
     try:
-        validate(config, str(SCHEMA))
-    except Exception as error:
-        raise ConfigError(f"{', '.join(map(str, paths or [WORKFLOW_CONFIG]))}: "
-                          f"{describe_validation_error(error) or error}") from None
-    check_config(config)
-    return config
+        return validate_config(config)
+    except ConfigError as error:
+        raise ConfigError(f"{', '.join(map(str, paths or [WORKFLOW_CONFIG]))}: {error}") from None
 
 
 def describe_validation_error(error: Exception) -> str | None:
