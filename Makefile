@@ -30,11 +30,11 @@ run: install
 report: install
 	$(BIN)/snakemake --report results/report.html
 
-# two processes (pytest-xdist), each taking whole test files, the workflow's files first
-# (tests/conftest.py orders them): one process's imports, Snakemake start-ups and SLURM
-# polling overlap the other's training
+# three processes (pytest-xdist) on two cores, each taking whole test files, the workflow's
+# files first (tests/conftest.py orders them): a third keeps both cores busy while one
+# process waits (SLURM polling, a shared run being made, subprocess start-ups)
 test: install browser
-	$(BIN)/python -m pytest -q -rs --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -rs --durations=25 -n 3 --dist loadfile --no-loadscope-reorder
 
 # the unit tier: every test not marked `workflow`, no Snakemake run (conftest refuses one)
 test-fast: install browser

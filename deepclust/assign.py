@@ -23,6 +23,7 @@ Example (after ``snakemake`` has run pipeline n2d on mnist-test, seed 0)::
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -32,11 +33,9 @@ import pandas as pd
 
 from deepclust.atomic import atomic_path
 from deepclust.cluster.clusterers import predict_clusters
-from deepclust.cluster.dec import load_dec, soft_assignments
 from deepclust.data.datasets import Dataset, DatasetError, clean, load_dataset, text_cleaning
 from deepclust.data.tables import read_table
 from deepclust.data.vectorizers import apply_vectorizer
-from deepclust.encoders.training import embed, load_autoencoder
 from deepclust.features import load_fitted
 from deepclust.reduce.reducers import load_reducer, transform
 from deepclust.seeding import seed_everything
@@ -44,6 +43,16 @@ from deepclust.workflow.config import NONE, ConfigError, encoder_kind, is_dec, l
 from deepclust.workflow.paths import model_path
 
 log = logging.getLogger(__name__)
+
+#: the module that loads and runs each kind of trained network, imported by name and only for a
+#: pipeline that has one: the others assign without importing TensorFlow (seconds a command)
+NETWORK_CODE = {"dec": "deepclust.cluster.dec", "autoencoder": "deepclust.encoders.training",
+                "contrastive_encoder": "deepclust.encoders.training"}
+
+
+def network_code(model: str):
+    """The module of :data:`NETWORK_CODE` for the network ``model``, imported now."""
+    return importlib.import_module(NETWORK_CODE[model])
 
 
 def read_matrix_rows(path) -> np.ndarray:
@@ -175,16 +184,18 @@ def assign_clusters(config: dict, results, dataset: str, pipeline_name: str, see
     features = vectorize_new(load_fitted(paths["vectorizer"]), new, spec["modality"])
     log.info("%d new rows -> %d features", *features.shape)
     if "dec" in paths:
-        model = load_dec(paths["dec"])
+        dec = network_code("dec")
+        model = dec.load_dec(paths["dec"])
         _check_width(features, model.input_shape[-1], "the DEC model")
-        q = soft_assignments(model, features)
+        q = dec.soft_assignments(model, features)
         return place(loaded, new, q.argmax(axis=1),
                      pd.DataFrame(q, columns=[f"q{j}" for j in range(q.shape[1])]))
     representation = features
     if encoder:
-        model = load_autoencoder(paths[encoder])
+        training = network_code(encoder)
+        model = training.load_autoencoder(paths[encoder])
         _check_width(features, model.input_shape[-1], f"the {encoder.replace('_', ' ')}")
-        representation = embed(model, features)
+        representation = training.embed(model, features)
     if "reducer" in paths:
         representation = transform(load_reducer(paths["reducer"]), representation)
     return place(loaded, new, predict_clusters(load_fitted(paths["clusterer"]), representation))

@@ -92,7 +92,7 @@ def pytest_sessionstart(session):
 
 def pytest_collection_modifyitems(items):
     """The test files that run the workflow first (the ``workflow`` mark), each file's tests
-    together: ``make test`` hands whole files to two processes (pytest-xdist, ``--dist
+    together: ``make test`` hands whole files to three processes (pytest-xdist, ``--dist
     loadfile`` in this order), so the long files start early and the many quick ones fill
     the end. The order within a file is kept."""
     slow = {item.path for item in items if item.get_closest_marker("workflow")}
