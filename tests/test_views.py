@@ -225,7 +225,8 @@ def test_bad_color_by_column_is_named(tmp_path):
     config["run"] = {"datasets": ["wine"], "pipelines": ["kmeans"], "seeds": [0]}
     config["datasets"]["wine"]["color_by"] = ["alcohol", "vintage"]
     config["figures"]["view_3d"] = "none"
-    result = run_workflow(tmp_path, config, check=False)
+    result = run_workflow(tmp_path, config, "results/wine/pipelines/kmeans/seed0/features.png",
+                          check=False)
     assert result.returncode != 0
     log = (tmp_path / "results/logs/plot_feature_views/wine/kmeans/seed0.log").read_text()
     assert "datasets.wine.color_by" in log and "'vintage'" in log
