@@ -3,13 +3,14 @@ on digits rows held out from training; DEC/IDEC outputs and confusion matrices o
 
 import functools
 import json
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, run_workflow, tiny_config
+from conftest import ROOT, planned_jobs, run_workflow, tiny_config
 from sklearn.datasets import load_digits
 
 from deepclust.evaluate.matching import cluster_accuracy
@@ -106,20 +107,25 @@ def test_held_out_rows_are_clustered_as_well_as_the_training_rows(trained, pipel
     assert cluster_accuracy(target[N_TRAIN:], new) >= trained_acc - 0.1
 
 
-def test_full_pipeline_gives_the_same_assignments_through_the_command(trained, tmp_path):
+def test_full_pipeline_gives_the_same_assignments_through_the_command(trained, tiny_run,
+                                                                       tmp_path):
     """A pipeline trained on all 1,797 rows, given rows 1500.. as a new file, assigns them
     exactly the clusters its own run gave them. (A pipeline trained without those rows
     clusters them differently up to the training's randomness: KMeans on digits agreed with
-    the full run on 84% of them, DEC on the tiny 4-epoch autoencoder on 66%.)"""
+    the full run on 84% of them, DEC on the tiny 4-epoch autoencoder on 66%.) The run is a
+    copy of the shared tiny run (all rows: its KMeans and autoencoder) with DEC added."""
     workdir, _ = trained
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run[0], run, symlinks=True)  # the shared run stays as it is
     config = _config(max_rows=None, pipelines=["kmeans", "dec"])
-    run_workflow(tmp_path, config, *(f"results/digits/pipelines/{pipeline}/seed0/clusters.csv"
-                                      for pipeline in ("kmeans", "dec")))  # no figures
-    np.save(tmp_path / "new_rows.npy", np.load(workdir / "new_rows.npy"))
+    result = run_workflow(run, config, *(f"results/digits/pipelines/{pipeline}/seed0/clusters.csv"
+                                         for pipeline in ("kmeans", "dec")))
+    assert planned_jobs(result.stdout + result.stderr) == {"cluster_dec": 1}
+    np.save(run / "new_rows.npy", np.load(workdir / "new_rows.npy"))
     for pipeline in ("kmeans", "dec"):
-        result, out = assign(tmp_path, pipeline, tmp_path / "new_rows.npy")
+        result, out = assign(run, pipeline, run / "new_rows.npy")
         assert result.returncode == 0, result.stderr
-        full = pd.read_csv(_run_dir(tmp_path, pipeline) / "clusters.csv")
+        full = pd.read_csv(_run_dir(run, pipeline) / "clusters.csv")
         np.testing.assert_array_equal(pd.read_csv(out)["cluster"],
                                       full["cluster"].to_numpy()[N_TRAIN:])
 
@@ -217,8 +223,6 @@ def test_empty_and_infinite_cells_leave_dec_rows_unassigned_with_empty_soft_assi
 
 def test_a_truncated_model_file_is_named_as_unreadable(trained, tmp_path):
     """Not "File not found" (what Keras says of a truncated .keras file) nor a traceback."""
-    import shutil
-
     workdir, _ = trained
     shutil.copy(workdir / "config.yaml", tmp_path / "config.yaml")
     shutil.copytree(workdir / "results" / "digits", tmp_path / "results" / "digits",
