@@ -8,7 +8,6 @@ import sys
 import pytest
 import yaml
 from conftest import ROOT, SNAKEFILE, planned_jobs, run_workflow, tiny_config
-from snakemake.utils import validate
 
 from deepclust.workflow.config import ConfigError, check_config, deep_merge, validate_config
 
@@ -167,8 +166,7 @@ def test_defaults_are_filled_in(tmp_path):
     assert planned_jobs(result.stdout + result.stderr)["train_autoencoder"] == 1
     # what the workflow validates (config.yaml, the configfile merged over it) gets the
     # schema's defaults: those of a dense autoencoder, figures, a dataset's k and scaling
-    merged = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), config)
-    validate(merged, str(ROOT / "schemas/config.schema.yaml"))
+    merged = validate_config(deep_merge(BASE, config))
     assert merged["encoders"]["plain"] == {
         "kind": "dense_autoencoder", "hidden_units": [500, 500, 2000], "gpu": False,
         "embedding_dim": 10, "activation": "relu", "optimizer": "adam", "learning_rate": 0.001,

@@ -182,9 +182,9 @@ def test_k_auto_chooses_k_by_the_elbow_and_plots_it(tmp_path):
     jobs = planned_jobs(run_workflow(tmp_path, config, "--dry-run").stdout)
     assert jobs["choose_k"] == 1  # DBSCAN finds its own number of clusters
     config["run"]["pipelines"] = ["kmeans"]
-    elbow, metrics = ("results/digits/k/none/none/seed0/elbow.png",
-                      "results/digits/pipelines/kmeans/seed0/metrics.json")
-    run_workflow(tmp_path, config, elbow, metrics)
+    elbow, metrics_file = ("results/digits/k/none/none/seed0/elbow.png",
+                           "results/digits/pipelines/kmeans/seed0/metrics.json")
+    run_workflow(tmp_path, config, elbow, metrics_file)
     k_dir = tmp_path / "results/digits/k/none/none/seed0"
     selection = json.loads((k_dir / "k.json").read_text())
     assert selection["ks"] == list(range(2, 9))
@@ -198,5 +198,5 @@ def test_k_auto_chooses_k_by_the_elbow_and_plots_it(tmp_path):
     assert selection["k"] == selection["k_elbow"] == int(ks[int(np.argmax(below))])
     assert np.all(np.diff(inertia) < 0)  # KMeans inertia falls as K grows
     _assert_png(k_dir / "elbow.png")
-    metrics = json.loads((tmp_path / metrics).read_text())
+    metrics = json.loads((tmp_path / metrics_file).read_text())
     assert metrics["n_clusters"] == selection["k"]
