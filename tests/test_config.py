@@ -105,6 +105,11 @@ CASES = {
                    c["pipelines"].update(ae_dec={"encoder": "ae", "clusterer": "dec"})),
         "clusterers.dec2.init_from: pipeline 'ae_dec' is itself DEC/IDEC; start from a "
         "pipeline with another clusterer (e.g. UMAP + GMM on the same autoencoder)"),
+    "DEC on a contrastive encoder": (
+        lambda c: c["pipelines"].update(contrastive_dec={"encoder": "contrastive",
+                                                         "clusterer": "dec"}),
+        "pipelines.contrastive_dec: DEC fine-tunes a pretrained autoencoder, but encoder "
+        "'contrastive' is a contrastive encoder"),
     "bad k": (
         lambda c: c["datasets"]["digits"].update(k="many"),
         "config key 'datasets.digits.k': 'many' is not of type 'integer' or 'many' is not one "

@@ -2,8 +2,8 @@
 
 - Each config of "Your own data" runs for real on the small files of ``example_files`` (one
   seed, encoders trained for a few epochs: what a reader gets, only shorter), through the
-  page's own commands; the first config of each kind of data (modality, labelled or not)
-  draws its figures.
+  page's own commands; the first config of each modality draws its figures (labels add
+  figure jobs, such as the confusion matrix, whose code does not depend on the modality).
 - Each config of "Choosing a pipeline" is planned by a dry run (they name the benchmark's
   large datasets).
 - "Getting started" and "Clustering new data" run their commands in order in a scratch
@@ -49,27 +49,24 @@ def _encoders(config: dict) -> dict[str, str]:
     return {p: pipelines[p].get("encoder", "none") for p in config["run"]["pipelines"]}
 
 
-def _kind(config: dict) -> tuple[str, bool]:
-    """The kind of data a config clusters: its (first) dataset's modality, and whether it
-    is labelled (its figures differ by both)."""
-    spec = config["datasets"][config["run"]["datasets"][0]]
-    return spec["modality"], spec.get("labels", "builtin") != "none"
+def _modality(config: dict) -> str:
+    """The modality of a config's (first) dataset: what its figures show differs by it."""
+    return config["datasets"][config["run"]["datasets"][0]]["modality"]
 
 
-#: the kind of data of each config of "Your own data", in page order
-KINDS = [_kind(yaml.safe_load(block)) for block in OWN_DATA]
+#: the modality of each config of "Your own data", in page order
+MODALITIES = [_modality(yaml.safe_load(block)) for block in OWN_DATA]
 
 
 def _quick(config: dict, number: int) -> dict:
     """The overlay that shortens a documented config's run: one seed, every encoder its
     pipelines use trained for 20 epochs (the example files are small), and figures only for
-    the page's first config of each kind of data (a later one of the same kind draws them
-    with the same code)."""
-    first_of_kind = KINDS.index(KINDS[number]) == number
+    the page's first config of each modality (a later one draws them with the same code)."""
+    first_of_modality = MODALITIES.index(MODALITIES[number]) == number
     return {"run": {"seeds": [0]},
             "encoders": {name: {"epochs": 20} for name in set(_encoders(config).values())
                          - {"none"}},
-            "figures": {"seeds": "first" if first_of_kind else "none"}}
+            "figures": {"seeds": "first" if first_of_modality else "none"}}
 
 
 def _input_rows(config: dict, folder, dataset: str) -> int | None:

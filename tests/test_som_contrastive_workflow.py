@@ -125,11 +125,3 @@ def test_changing_a_som_setting_reruns_only_the_som_runs(digits_run, tmp_path):
     }
     assert not any((workdir / "results/digits/pipelines").rglob("clusters.png"))
 
-
-def test_dec_on_a_contrastive_encoder_is_a_config_error(tmp_path):
-    config = {"run": {"datasets": ["digits"], "pipelines": ["contrastive_dec"], "seeds": [0]},
-              "pipelines": {"contrastive_dec": {"encoder": "contrastive", "clusterer": "dec"}}}
-    result = run_workflow(tmp_path, config, "--dry-run", check=False)
-    assert result.returncode != 0
-    assert ("pipelines.contrastive_dec: DEC fine-tunes a pretrained autoencoder, but encoder "
-            "'contrastive' is a contrastive encoder") in result.stdout + result.stderr

@@ -240,7 +240,11 @@ def test_views_through_the_workflow(tmp_path):
     # wine: a 3-D embedding shown as it is, the features projected; which datasets get which
     # view jobs is test_planned_view_jobs's
     config["run"]["datasets"] = ["wine"]
-    run_workflow(tmp_path, config)
+    # the view figures and what they are drawn from; the report is of the same targets
+    targets = [f"results/wine/pipelines/{name}/seed0/{figure}"
+               for name in ("ae3_kmeans", "kmeans")
+               for figure in ("view3d.png", "view3d.gif", "features.png")]
+    run_workflow(tmp_path, config, *targets)
     for name in ("ae3_kmeans", "kmeans"):
         run = tmp_path / f"results/wine/pipelines/{name}/seed0"
         assert pixel_std(run / "view3d.png") > 20
@@ -257,8 +261,8 @@ def test_views_through_the_workflow(tmp_path):
     from conftest import snakemake
 
     snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "--report",
-              str(report))
-    assert report.stat().st_size > 0
+              str(report), *targets)
+    assert "clusters (3-D view)" in report.read_text()  # the views' report labels
 
 
 def test_3d_clusters_take_their_matched_class_colour(tmp_path, monkeypatch):
