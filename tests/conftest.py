@@ -67,7 +67,7 @@ def planned_jobs(output: str) -> dict[str, int]:
 TINY = ROOT / ".test" / "config_tiny.yaml"
 
 
-def tiny_config(seeds=(0, 1), k="labels") -> dict:
+def tiny_config(seeds=(0,), k="labels") -> dict:
     """A fast config on digits (``.test/config_tiny.yaml``): a small autoencoder, every
     reducer and clusterer kind, with these seeds and this ``k``."""
     config = yaml.safe_load(TINY.read_text())

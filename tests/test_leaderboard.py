@@ -31,6 +31,16 @@ def test_aggregate_means_and_stds_over_seeds():
     assert md.count("\n| d |") == 2
 
 
+def test_a_stage_only_some_seeds_run_is_averaged_over_those_seeds():
+    """figures.seeds: first draws one seed's figures: their time is that seed's, not a third
+    of it, and the total is the sum of the stages' means."""
+    runs = [_run("a", 0, 0.8), _run("a", 1, 0.8), _run("a", 2, 0.8)]
+    runs[0]["seconds"]["figures"] = 6.0
+    board = aggregate(runs).set_index("pipeline")
+    assert board.loc["a", "figures_s"] == pytest.approx(6.0)
+    assert board.loc["a", "total_s"] == pytest.approx(1.0 + 2.0 + 6.0)
+
+
 def test_load_run_reads_benchmark_seconds_and_peak_memory(tmp_path):
     metrics = tmp_path / "metrics.json"
     metrics.write_text(json.dumps({"dataset": "d", "pipeline": "p", "seed": 0, "acc": 1.0}))
