@@ -17,7 +17,7 @@ MAX_SCRIPT_LINES = 50
 MAX_MODULE_LINES = 400
 #: packages a library function may import lazily: heavy ones, or ones only some runs need
 LAZY_ALLOWED = {"tensorflow", "keras", "umap", "numba", "sklearn", "snakemake", "jsonschema",
-                "kaggle"}
+                "kaggle", "h5py"}
 #: what the Snakefile's process must not import (seconds on every start, and every dry run)
 HEAVY = ("sklearn", "tensorflow", "keras", "umap", "numba")
 

@@ -16,7 +16,6 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import h5py
 import joblib
 import numpy as np
 import pandas as pd
@@ -220,6 +219,8 @@ def load_hdf5(name: str, spec: dict, files: dict) -> Dataset:
     path = Path(files["data"])
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
+    import h5py  # only HDF5 sources need it, not every job that imports this module
+
     parts, label_parts, ids = [], [], []
     try:
         with h5py.File(path, "r") as h5:
